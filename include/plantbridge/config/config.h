@@ -1,0 +1,188 @@
+// The typed configuration. Produced only by loadConfig(), which validates everything before
+// any component sees it and reports all problems at once (file, line, key).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plantbridge/common/status.h"
+
+namespace pb {
+
+using Millis = std::chrono::milliseconds;
+
+struct TlsConfig {
+  std::string cert_file;
+  std::string key_file;
+};
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0: any free port (tests); the chosen port is printed and logged
+  std::optional<TlsConfig> tls;
+  size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t max_records_per_request = 10000;
+  int threads = 2;
+};
+
+struct StoreConfig {
+  std::string path = "./data/plantbridge.db";
+  // Journal backlog (journaled, not yet through the pipeline) above which ingest answers 503.
+  int64_t high_water_mark = 1'000'000;
+  Millis group_commit_window{0};
+};
+
+enum class Scope { kIngest, kRead, kOperate, kAdmin };
+const char* scopeName(Scope s);
+
+struct RateLimitConfig {
+  double per_second = 0;  // 0: unlimited
+  double burst = 0;       // bucket size; defaults to per_second
+};
+
+struct TokenConfig {
+  std::string name;
+  std::string sha256_hex;  // the token is never kept in clear: sha256 of it, hex
+  std::vector<Scope> scopes;
+  RateLimitConfig rate_limit;  // records per second for ingest
+};
+
+struct AuthConfig {
+  std::vector<TokenConfig> tokens;
+  std::string token_file;  // optional YAML file with more tokens, reloaded on SIGHUP
+};
+
+// Schema of one event type's payload (and required context keys).
+struct FieldSchema {
+  enum class Type { kNumber, kInteger, kString, kBoolean, kObject, kArray, kAny };
+  std::string name;
+  Type type = Type::kAny;
+  bool required = false;
+  std::optional<double> min;
+  std::optional<double> max;
+  std::vector<std::string> allowed;  // enum for strings
+  std::string unit;                  // if set, payload.unit must equal it when present
+};
+
+struct EventSchema {
+  std::string type;
+  std::vector<FieldSchema> payload;
+  std::vector<std::string> required_context;
+  // Events whose occurred_at is further in the future than this are rejected (clock checks).
+  Millis max_future_skew{std::chrono::minutes(5)};
+};
+
+struct CounterQualifierConfig {
+  std::string name;
+  std::string input_type = "machine.counter";
+  std::string output_type = "production.count";
+  std::string value_field = "counter";  // payload field holding the counter reading
+  std::string key_field;                // optional payload field separating counters (tag)
+  int64_t rollover_at = 0;  // the counter's maximum before it wraps to 0; 0: never wraps
+  // A drop larger than this fraction of the range (or any drop, if no rollover) is a reset.
+  double reset_threshold = 0.5;
+};
+
+struct AssetMapping {
+  std::string asset;                          // canonical asset id
+  std::map<std::string, std::string> fields;  // work_center: "7", equipment: "12", ...
+};
+
+struct DedupeRuleConfig {
+  std::string name;
+  std::vector<std::string> types;
+  std::string key_template;  // e.g. "{{asset}}/{{payload.alarm_code}}"
+  Millis window{std::chrono::seconds(60)};
+};
+
+struct RouteConfig {
+  std::string name;
+  std::vector<std::string> types;            // matches event.type
+  std::map<std::string, std::string> match;  // extra equality conditions: "site": "plant-1"
+  std::string target;
+  std::string ordering_key_template;  // default "{{context.work_center}}"
+  std::vector<std::string> require;   // fields that must resolve, else exception queue
+  std::string body_template;          // JSON with {{...}} placeholders
+};
+
+struct RetryConfig {
+  Millis initial_backoff{500};
+  Millis max_backoff{std::chrono::minutes(5)};
+  int max_attempts = 20;
+  Millis max_age{std::chrono::hours(24)};
+};
+
+struct CircuitBreakerConfig {
+  int failure_threshold = 5;  // consecutive retryable failures that open the circuit
+  Millis open_for{std::chrono::seconds(30)};
+};
+
+struct WebhookTargetConfig {
+  std::string url;
+  std::string method = "POST";
+  std::map<std::string, std::string> headers;
+  std::string hmac_secret;  // resolved from hmac_secret_file / hmac_secret_env at load
+  std::string hmac_secret_file;
+  std::string hmac_secret_env;
+  std::string signature_header = "X-Plantbridge-Signature";
+  Millis timeout{std::chrono::seconds(10)};
+  std::string ca_file;  // for https; system default if empty
+};
+
+struct TargetConfig {
+  std::string name;
+  std::string kind;  // "webhook" (Odoo, QMS, CMMS later)
+  int concurrency = 4;
+  RateLimitConfig rate_limit;
+  RetryConfig retry;
+  CircuitBreakerConfig circuit_breaker;
+  WebhookTargetConfig webhook;
+};
+
+struct LogConfig {
+  std::string level = "info";
+  bool json = true;
+};
+
+struct Config {
+  std::string source_file;
+  std::string environment = "development";
+  std::string site;
+  ServerConfig server;
+  StoreConfig store;
+  AuthConfig auth;
+  LogConfig log;
+  std::map<std::string, EventSchema> schemas;  // by event type
+  std::vector<CounterQualifierConfig> counter_qualifiers;
+  std::vector<AssetMapping> asset_mappings;
+  std::vector<DedupeRuleConfig> dedupe_rules;
+  std::vector<RouteConfig> routes;
+  std::vector<TargetConfig> targets;
+};
+
+// One problem in a config file.
+struct ConfigError {
+  std::string file;
+  int line = 0;  // 1-based; 0 when unknown
+  std::string key;  // dotted path: "targets.erp.retry.max_attempts"
+  std::string message;
+  std::string toString() const;  // "plant.yaml:42: targets.erp.url: must be an http(s) URL"
+};
+
+// Loads and validates the whole file; either a complete Config or every error found.
+struct ConfigLoadResult {
+  std::optional<Config> config;
+  std::vector<ConfigError> errors;
+};
+ConfigLoadResult loadConfig(const std::string& path);
+ConfigLoadResult loadConfigFromString(const std::string& yaml_text,
+                                      const std::string& file_name = "<string>");
+
+// Loads additional tokens from AuthConfig::token_file (SIGHUP reload).
+Result<std::vector<TokenConfig>> loadTokenFile(const std::string& path);
+
+}  // namespace pb
