@@ -13,8 +13,7 @@ std::string makeUlid(TimePoint at, uint64_t random_hi, uint64_t random_lo) {
   // 48 bits of milliseconds, then 80 random bits: 128 bits in 26 base32 characters.
   uint64_t ms = static_cast<uint64_t>(toUnixMicros(at) / 1000) & 0xFFFFFFFFFFFFULL;
   unsigned __int128 value = (static_cast<unsigned __int128>(ms) << 80) |
-                            (static_cast<unsigned __int128>(random_hi & 0xFFFF) << 64) |
-                            random_lo;
+                            (static_cast<unsigned __int128>(random_hi & 0xFFFF) << 64) | random_lo;
   std::string out(26, '0');
   for (int i = 25; i >= 0; --i) {
     out[i] = kCrockford[static_cast<unsigned>(value & 0x1F)];

@@ -21,9 +21,8 @@ class JsonStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
  protected:
   void sink_it_(const spdlog::details::log_msg& msg) override {
     std::string line = "{\"ts\":\"";
-    line += formatRfc3339(
-        std::chrono::time_point_cast<Micros>(std::chrono::sys_time<std::chrono::nanoseconds>(
-            msg.time.time_since_epoch())));
+    line += formatRfc3339(std::chrono::time_point_cast<Micros>(
+        std::chrono::sys_time<std::chrono::nanoseconds>(msg.time.time_since_epoch())));
     line += "\",\"level\":\"";
     auto level = spdlog::level::to_string_view(msg.level);
     line.append(level.data(), level.size());
@@ -47,11 +46,21 @@ std::string jsonQuote(std::string_view text) {
   out += '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -81,8 +90,8 @@ Status setUpLogging(const std::string& level, bool json) {
   if (json) {
     logger = std::make_shared<spdlog::logger>("plantbridge", std::make_shared<JsonStderrSink>());
   } else {
-    logger = std::make_shared<spdlog::logger>(
-        "plantbridge", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+    logger = std::make_shared<spdlog::logger>("plantbridge",
+                                              std::make_shared<spdlog::sinks::stderr_sink_mt>());
     logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%l%$ %v");
   }
   logger->set_level(parsed);

@@ -115,12 +115,18 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
   if (ec != std::errc() || value < 0) return fail();
   std::string_view unit(end, text.data() + text.size() - end);
   double factor;
-  if (unit == "ms") factor = 1;
-  else if (unit == "s") factor = 1000;
-  else if (unit == "m") factor = 60'000;
-  else if (unit == "h") factor = 3'600'000;
-  else if (unit == "d") factor = 86'400'000;
-  else return fail();
+  if (unit == "ms")
+    factor = 1;
+  else if (unit == "s")
+    factor = 1000;
+  else if (unit == "m")
+    factor = 60'000;
+  else if (unit == "h")
+    factor = 3'600'000;
+  else if (unit == "d")
+    factor = 86'400'000;
+  else
+    return fail();
   return std::chrono::milliseconds(static_cast<int64_t>(value * factor));
 }
 

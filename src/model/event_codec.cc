@@ -12,8 +12,8 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::string_view kKnownFields[] = {
-    "id",      "type",    "occurred_at",    "received_at",  "site",          "source",
-    "asset",   "context", "payload",        "correlation_id", "causation_id", "schema_version"};
+    "id",    "type",    "occurred_at", "received_at",    "site",         "source",
+    "asset", "context", "payload",     "correlation_id", "causation_id", "schema_version"};
 
 bool isKnownField(std::string_view key) {
   for (auto known : kKnownFields) {
@@ -45,7 +45,8 @@ const json::string* stringField(const json::object& obj, std::string_view key, b
     return nullptr;
   }
   if (s->size() > max_len) {
-    errors.push_back({std::string(key), "is longer than " + std::to_string(max_len) + " characters"});
+    errors.push_back(
+        {std::string(key), "is longer than " + std::to_string(max_len) + " characters"});
     return nullptr;
   }
   return s;

@@ -14,7 +14,7 @@ namespace pb {
 
 enum class StatusCode {
   kOk = 0,
-  kInvalidArgument,   // the caller's input is wrong; message names the field
+  kInvalidArgument,  // the caller's input is wrong; message names the field
   kNotFound,
   kAlreadyExists,
   kPermissionDenied,
@@ -34,12 +34,20 @@ class [[nodiscard]] Status {
   Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
 
   static Status ok() { return {}; }
-  static Status invalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+  static Status invalidArgument(std::string m) {
+    return {StatusCode::kInvalidArgument, std::move(m)};
+  }
   static Status notFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
   static Status alreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
-  static Status permissionDenied(std::string m) { return {StatusCode::kPermissionDenied, std::move(m)}; }
-  static Status unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
-  static Status resourceExhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
+  static Status permissionDenied(std::string m) {
+    return {StatusCode::kPermissionDenied, std::move(m)};
+  }
+  static Status unauthenticated(std::string m) {
+    return {StatusCode::kUnauthenticated, std::move(m)};
+  }
+  static Status resourceExhausted(std::string m) {
+    return {StatusCode::kResourceExhausted, std::move(m)};
+  }
   static Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
   static Status corruption(std::string m) { return {StatusCode::kCorruption, std::move(m)}; }
   static Status ioError(std::string m) { return {StatusCode::kIoError, std::move(m)}; }
@@ -61,7 +69,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : value_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : value_(std::move(value)) {}         // NOLINT(google-explicit-constructor)
   Result(Status status) : status_(std::move(status)) {  // NOLINT(google-explicit-constructor)
     assert(!status_.isOk() && "a Result made from a Status must carry an error");
   }
@@ -95,8 +103,8 @@ class [[nodiscard]] Result {
 }  // namespace pb
 
 // Returns early from the enclosing function when `expr` yields a non-OK Status.
-#define PB_RETURN_IF_ERROR(expr)      \
-  do {                                \
-    ::pb::Status pb_status_ = (expr); \
+#define PB_RETURN_IF_ERROR(expr)               \
+  do {                                         \
+    ::pb::Status pb_status_ = (expr);          \
     if (!pb_status_.isOk()) return pb_status_; \
   } while (0)

@@ -44,8 +44,8 @@ struct Attempt {
   TimePoint started_at{};
   Micros duration{0};
   AttemptOutcome outcome = AttemptOutcome::kRetry;
-  int http_status = 0;   // 0 when no HTTP answer was received
-  std::string message;   // target's answer or the transport error, truncated to a few KiB
+  int http_status = 0;  // 0 when no HTTP answer was received
+  std::string message;  // target's answer or the transport error, truncated to a few KiB
 };
 
 }  // namespace pb

@@ -1,0 +1,216 @@
+#include "hub_runtime.h"
+
+#include <cstdio>
+#include <map>
+
+#include <spdlog/spdlog.h>
+
+#include "plantbridge/common/metrics.h"
+#include "plantbridge/dispatch/dispatcher.h"
+#include "plantbridge/dispatch/random.h"
+#include "plantbridge/dispatch/target_registry.h"
+#include "plantbridge/http/router.h"
+#include "plantbridge/http/server.h"
+#include "plantbridge/hub/auth.h"
+#include "plantbridge/hub/hub_api.h"
+#include "plantbridge/pipeline/pipeline.h"
+#include "plantbridge/pipeline/pipeline_runner.h"
+#include "plantbridge/store/store.h"
+#include "plantbridge/targets/webhook.h"
+
+namespace pb {
+namespace {
+
+TargetFactoryRegistry makeTargetRegistry() {
+  TargetFactoryRegistry registry;
+  // Explicit registration, one line per target kind.
+  Status s = registerWebhookTarget(registry);
+  (void)s;  // cannot fail on a fresh registry
+  return registry;
+}
+
+// Gauges read from the store when /metrics is scraped (not on the data path).
+void addStoreCollector(MetricsRegistry& metrics, Store& store,
+                       const std::vector<TargetConfig>& targets) {
+  auto& journal_records = metrics.gauge("plantbridge_journal_records",
+                                        "Records in the journal (its head sequence number).");
+  auto& backlog = metrics.gauge("plantbridge_pipeline_backlog",
+                                "Journal records not yet through the pipeline.");
+  auto& dead = metrics.gauge("plantbridge_dead_letters", "Transactions in the dead-letter queue.");
+  std::map<std::string, Gauge*> depth;
+  for (const auto& t : targets) {
+    depth[t.name] =
+        &metrics.gauge("plantbridge_outbox_pending",
+                       "Transactions waiting for delivery, per target.", {{"target", t.name}});
+  }
+  metrics.addCollector([&store, &journal_records, &backlog, &dead, depth] {
+    journal_records.set(static_cast<double>(store.journal().headSeq()));
+    if (auto b = store.pipeline().backlog()) backlog.set(static_cast<double>(*b));
+    if (auto d = store.outbox().deadCount()) dead.set(static_cast<double>(*d));
+    if (auto pending = store.outbox().pendingByTarget()) {
+      for (const auto& [target, gauge] : depth) {
+        auto it = pending->find(target);
+        gauge->set(it == pending->end() ? 0.0 : static_cast<double>(it->second));
+      }
+    }
+  });
+}
+
+}  // namespace
+
+std::vector<ConfigError> checkHubConfig(const Config& config) {
+  std::vector<ConfigError> errors = checkPipelineConfig(config);
+  TargetFactoryRegistry registry = makeTargetRegistry();
+  for (const auto& t : config.targets) {
+    if (!registry.has(t.kind)) {
+      errors.push_back({config.source_file, 0, "targets." + t.name + ".kind",
+                        "unknown target kind '" + t.kind + "'"});
+    }
+  }
+  return errors;
+}
+
+struct HubRuntime::Impl {
+  Impl(Config c, const Clock& clk) : config(std::move(c)), clock(clk) {}
+
+  Config config;
+  const Clock& clock;
+  MetricsRegistry metrics;
+  SystemRandom random;
+  TargetFactoryRegistry target_registry = makeTargetRegistry();
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<PipelineRunner> runner;
+  std::vector<std::unique_ptr<Target>> targets;
+  std::vector<std::unique_ptr<Dispatcher>> dispatchers;
+  std::unique_ptr<Authenticator> auth;
+  std::unique_ptr<HubApi> api;
+  Router router;
+  std::unique_ptr<HttpServer> server;
+  bool drained = false;
+
+  void wakeDispatchers() {
+    for (auto& d : dispatchers) d->wake();
+  }
+};
+
+HubRuntime::HubRuntime(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HubRuntime::~HubRuntime() { drain(std::chrono::milliseconds(0)); }
+
+Result<std::unique_ptr<HubRuntime>> HubRuntime::create(Config config, const Clock& clock) {
+  auto errors = checkHubConfig(config);
+  if (!errors.empty()) {
+    std::string message = "the configuration has problems:";
+    for (const auto& e : errors) message += "\n  " + e.toString();
+    return Status::invalidArgument(message);
+  }
+  return std::unique_ptr<HubRuntime>(
+      new HubRuntime(std::make_unique<Impl>(std::move(config), clock)));
+}
+
+Status HubRuntime::start() {
+  Impl& h = *impl_;
+  SqliteStoreOptions store_options;
+  store_options.path = h.config.store.path;
+  store_options.group_commit_window =
+      std::chrono::duration_cast<Micros>(h.config.store.group_commit_window);
+  auto store = openSqliteStore(store_options, h.clock);
+  if (!store) return store.status();
+  h.store = std::move(*store);
+  addStoreCollector(h.metrics, *h.store, h.config.targets);
+
+  auto pipeline = Pipeline::create(h.config, nullptr, h.clock, h.metrics);
+  if (!pipeline) return pipeline.status();
+  h.pipeline = std::move(*pipeline);
+
+  for (const auto& target_config : h.config.targets) {
+    auto target = h.target_registry.create(target_config, TargetContext{h.clock});
+    if (!target) return target.status();
+    h.dispatchers.push_back(std::make_unique<Dispatcher>(target_config, **target, h.store->outbox(),
+                                                         h.clock, h.random, h.metrics));
+    h.targets.push_back(std::move(*target));
+  }
+
+  PipelineRunnerOptions runner_options;
+  runner_options.on_transactions = [&h](int64_t) { h.wakeDispatchers(); };
+  h.runner = std::make_unique<PipelineRunner>(*h.pipeline, h.store->journal(), h.store->pipeline(),
+                                              h.metrics, runner_options);
+  PB_RETURN_IF_ERROR(h.runner->start());
+  for (auto& d : h.dispatchers) d->start();
+
+  h.auth = std::make_unique<Authenticator>(h.config.auth.tokens);
+  reload();  // adds the token file's tokens, if one is configured
+  h.api = std::make_unique<HubApi>(
+      hubApiOptionsFrom(h.config), *h.store, h.pipeline->schemas(), *h.auth, h.metrics, h.clock,
+      HubApiHooks{[&h] { h.runner->wake(); }, [&h] { h.wakeDispatchers(); }});
+  PB_RETURN_IF_ERROR(h.api->registerRoutes(h.router));
+
+  HttpServerOptions server_options = httpServerOptionsFrom(h.config.server);
+  server_options.metrics = &h.metrics;
+  h.server = std::make_unique<HttpServer>(server_options,
+                                          [&h](const HttpRequest& request, Responder respond) {
+                                            h.router.handle(request, std::move(respond));
+                                          });
+  PB_RETURN_IF_ERROR(h.server->start());
+
+  std::string base = std::string(h.server->tlsEnabled() ? "https" : "http") + "://" +
+                     h.config.server.host + ":" + std::to_string(h.server->port());
+  spdlog::info("listening on {} (environment {}, store {})", base, h.config.environment,
+               h.config.store.path);
+  // On stdout for people and for scripts that started us on port 0.
+  std::printf("plantbridge listening on %s\n", base.c_str());
+  std::printf(
+      "  send events:  POST %s/v1/events  (Authorization: Bearer <token with scope "
+      "ingest>, JSON array or NDJSON)\n",
+      base.c_str());
+  std::printf("  trace:        GET  %s/v1/events/{id}   dead letters: GET %s/v1/dead-letters\n",
+              base.c_str(), base.c_str());
+  std::printf("  metrics:      GET  %s/metrics          health: %s/healthz, %s/readyz\n",
+              base.c_str(), base.c_str(), base.c_str());
+  std::fflush(stdout);
+  return Status::ok();
+}
+
+uint16_t HubRuntime::port() const { return impl_->server ? impl_->server->port() : 0; }
+
+bool HubRuntime::tls() const { return impl_->server && impl_->server->tlsEnabled(); }
+
+void HubRuntime::reload() {
+  Impl& h = *impl_;
+  if (h.auth && !h.config.auth.token_file.empty()) {
+    auto more = loadTokenFile(h.config.auth.token_file);
+    if (!more) {
+      spdlog::error("token file reload failed, keeping the previous tokens: {}",
+                    more.status().toString());
+    } else {
+      std::vector<TokenConfig> tokens = h.config.auth.tokens;
+      tokens.insert(tokens.end(), more->begin(), more->end());
+      size_t n = h.auth->replaceTokens(tokens);
+      spdlog::info("tokens loaded: {} ({} from {})", n, more->size(), h.config.auth.token_file);
+    }
+  }
+  if (h.server && h.server->tlsEnabled()) {
+    if (auto s = h.server->reloadTls(); !s) {
+      spdlog::error("TLS reload failed, keeping the previous certificate: {}", s.toString());
+    } else {
+      spdlog::info("TLS certificate reloaded");
+    }
+  }
+}
+
+void HubRuntime::drain(std::chrono::milliseconds grace) {
+  Impl& h = *impl_;
+  if (h.drained) return;
+  h.drained = true;
+  // Order matters: no new input, then the pipeline commits its batch, then deliveries in
+  // flight finish (or stay pending), then the store flushes and closes.
+  if (h.api) h.api->setDraining(true);
+  if (h.server) h.server->stop(grace);
+  if (h.runner) h.runner->stop();
+  for (auto& d : h.dispatchers) d->stop(std::chrono::duration_cast<Micros>(grace));
+  for (auto& t : h.targets) t->shutdown();
+  if (h.store) h.store->close();
+}
+
+}  // namespace pb

@@ -1,0 +1,92 @@
+// The keys each config section accepts, declared once (as Fluent Bit and MiNiFi declare their
+// property tables). The loader rejects any other key by name; a test checks that
+// docs/configuration.md documents every one, so the docs cannot drift from the loader.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace pb::config_keys {
+
+inline constexpr std::string_view kTop[] = {"environment", "site",   "server",  "store",
+                                            "auth",        "log",    "schemas", "qualifiers",
+                                            "mappings",    "dedupe", "routes",  "targets"};
+inline constexpr std::string_view kServer[] = {"listen", "tls", "max_body_bytes",
+                                               "max_records_per_request", "threads"};
+inline constexpr std::string_view kTls[] = {"cert", "key"};
+inline constexpr std::string_view kStore[] = {"path", "high_water_mark", "group_commit_window"};
+inline constexpr std::string_view kAuth[] = {"tokens", "token_file"};
+inline constexpr std::string_view kToken[] = {"name", "sha256", "token_file", "scopes",
+                                              "rate_limit"};
+inline constexpr std::string_view kRateLimit[] = {"per_second", "burst"};
+inline constexpr std::string_view kLog[] = {"level", "json"};
+inline constexpr std::string_view kSchema[] = {"payload", "required_context", "max_future_skew"};
+inline constexpr std::string_view kField[] = {"type", "required", "min", "max", "enum", "unit"};
+inline constexpr std::string_view kQualifier[] = {"name",        "kind",           "input_type",
+                                                  "output_type", "value_field",    "key_field",
+                                                  "rollover_at", "reset_threshold"};
+inline constexpr std::string_view kMappings[] = {"assets", "assets_csv"};
+inline constexpr std::string_view kDedupe[] = {"name", "types", "key", "window"};
+inline constexpr std::string_view kRoute[] = {"name",         "when",    "target",
+                                              "ordering_key", "require", "body"};
+// `when` takes `type` or `types` plus any event field path as an equality condition.
+inline constexpr std::string_view kRouteWhen[] = {"type", "types"};
+inline constexpr std::string_view kTarget[] = {"kind",
+                                               "url",
+                                               "method",
+                                               "headers",
+                                               "hmac_secret_file",
+                                               "hmac_secret_env",
+                                               "signature_header",
+                                               "timeout",
+                                               "ca_file",
+                                               "concurrency",
+                                               "rate_limit",
+                                               "retry",
+                                               "circuit_breaker"};
+inline constexpr std::string_view kRetry[] = {"initial_backoff", "max_backoff", "max_attempts",
+                                              "max_age"};
+inline constexpr std::string_view kCircuitBreaker[] = {"failure_threshold", "open_for"};
+
+// Value sets.
+inline constexpr std::string_view kEnvironments[] = {"development", "test", "staging",
+                                                     "production"};
+inline constexpr std::string_view kScopes[] = {"ingest", "read", "operate", "admin"};
+inline constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "warn",
+                                                  "error", "critical", "off"};
+inline constexpr std::string_view kFieldTypes[] = {"number", "integer", "string", "boolean",
+                                                   "object", "array",   "any"};
+inline constexpr std::string_view kQualifierKinds[] = {"counter_delta"};
+inline constexpr std::string_view kTargetKinds[] = {"webhook"};
+inline constexpr std::string_view kMethods[] = {"POST", "PUT", "PATCH"};
+
+// A section and the keys it accepts, with its documented dotted path: list items are written
+// "routes[]", free-form map keys "<name>", e.g. "targets.<name>.retry".
+struct Section {
+  std::string_view path;
+  std::span<const std::string_view> keys;
+};
+
+inline constexpr Section kSections[] = {
+    {"", kTop},
+    {"server", kServer},
+    {"server.tls", kTls},
+    {"store", kStore},
+    {"auth", kAuth},
+    {"auth.tokens[]", kToken},
+    {"auth.tokens[].rate_limit", kRateLimit},
+    {"log", kLog},
+    {"schemas.<type>", kSchema},
+    {"schemas.<type>.payload.<field>", kField},
+    {"qualifiers[]", kQualifier},
+    {"mappings", kMappings},
+    {"dedupe[]", kDedupe},
+    {"routes[]", kRoute},
+    {"routes[].when", kRouteWhen},
+    {"targets.<name>", kTarget},
+    {"targets.<name>.rate_limit", kRateLimit},
+    {"targets.<name>.retry", kRetry},
+    {"targets.<name>.circuit_breaker", kCircuitBreaker},
+};
+
+}  // namespace pb::config_keys

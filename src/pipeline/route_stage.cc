@@ -1,0 +1,159 @@
+#include "plantbridge/pipeline/route_stage.h"
+
+#include <algorithm>
+#include <set>
+
+#include "text_util.h"
+
+namespace pb {
+using pipeline_detail::quoted;
+
+namespace {
+
+constexpr std::string_view kDefaultBody = "{{event}}";
+
+// Route matches compare scalar fields; the whole payload or event cannot be compared.
+bool isMatchablePath(const std::string& path) {
+  return path != "payload" && path != "event" && isValidFieldPath(path);
+}
+
+}  // namespace
+
+std::unique_ptr<RouteStage> RouteStage::create(const std::vector<RouteConfig>& routes,
+                                               const AssetMapper* mapper,
+                                               std::vector<ConfigError>& errors) {
+  size_t errors_before = errors.size();
+  std::vector<Route> parsed;
+  std::set<std::string> names;
+  for (const auto& config : routes) {
+    std::string prefix = "routes." + config.name;
+    auto error = [&](std::string key, std::string message) {
+      errors.push_back({"", 0, std::move(key), std::move(message)});
+    };
+    if (config.name.empty()) error("routes", "a route has no name");
+    if (!names.insert(config.name).second)
+      error(prefix, "duplicate route name " + quoted(config.name));
+    if (config.target.empty()) error(prefix + ".target", "is required");
+    for (const auto& [field, value] : config.match) {
+      std::string why;
+      if (!isMatchablePath(field)) {
+        if (!isValidFieldPath(field, &why)) why = "not a scalar field";
+        error(prefix + ".match." + field, "cannot match on " + quoted(field) + ": " + why);
+      }
+    }
+    for (const auto& field : config.require) {
+      std::string why;
+      if (!isValidFieldPath(field, &why)) {
+        error(prefix + ".require", quoted(field) + " is not a field: " + why);
+      }
+    }
+    Route route{config, {}, {}};
+    if (!config.ordering_key_template.empty()) {
+      auto key = Template::parse(config.ordering_key_template, TemplateSyntax::kText);
+      if (key.isOk()) {
+        route.ordering_key = std::move(*key);
+      } else {
+        error(prefix + ".ordering_key", key.status().message());
+      }
+    }
+    std::string_view body_text =
+        config.body_template.empty() ? kDefaultBody : std::string_view(config.body_template);
+    auto body = Template::parse(body_text, TemplateSyntax::kJson);
+    if (body.isOk()) {
+      route.body = std::move(*body);
+    } else {
+      error(prefix + ".body", body.status().message());
+    }
+    parsed.push_back(std::move(route));
+  }
+  if (errors.size() != errors_before) return nullptr;
+  return std::unique_ptr<RouteStage>(new RouteStage(std::move(parsed), mapper));
+}
+
+std::string RouteStage::transactionId(const std::string& event_id, const std::string& route) {
+  return event_id + "/" + route;
+}
+
+bool RouteStage::matches(const Route& route, const Event& event) const {
+  const auto& types = route.config.types;
+  if (!types.empty() && std::find(types.begin(), types.end(), event.type) == types.end()) {
+    return false;
+  }
+  for (const auto& [field, expected] : route.config.match) {
+    auto value = resolveField(event, field);
+    if (!value || valueText(*value) != expected) return false;
+  }
+  return true;
+}
+
+std::string RouteStage::explainMissing(const Event& event, const std::string& field) const {
+  if (field.starts_with("context.")) {
+    std::string key = field.substr(8);
+    std::string hint = mapper_ ? mapper_->explainMissing(event, key) : std::string();
+    std::string master = "master data gave none at " + formatRfc3339(event.occurred_at);
+    if (hint.empty()) return " (not on the event; " + master + ")";
+    if (hint.starts_with("the mapping")) return " (" + hint + " and " + master + ")";
+    return " (" + hint + ")";
+  }
+  if (field.starts_with("payload.")) return " (not in the payload)";
+  return {};
+}
+
+Result<StageOutcome> RouteStage::apply(Event& event, StageContext& ctx) const {
+  std::vector<Transaction> planned;
+  std::vector<std::string> problems;
+  std::vector<std::string> matched;
+  for (const auto& route : routes_) {
+    if (!matches(route, event)) continue;
+    const std::string& name = route.config.name;
+    matched.push_back(name);
+    std::string who = "route " + name + ": ";
+    size_t problems_before = problems.size();
+    for (const auto& field : route.config.require) {
+      if (!resolveField(event, field)) {
+        problems.push_back(who + field + " is not set" + explainMissing(event, field));
+      }
+    }
+    if (problems.size() != problems_before) continue;
+
+    // Order is kept per (target, ordering key), default the work center. The key shapes only
+    // the order of delivery, not what is posted, so an event whose key does not render (say,
+    // an unmapped machine) is ordered per asset instead of being parked; `require` is the
+    // way to insist on a field.
+    std::string ordering_key;
+    if (!route.ordering_key.empty()) {
+      auto key = route.ordering_key.render(event);
+      if (key.isOk()) ordering_key = std::move(*key);
+    } else if (auto wc = event.context.find("work_center"); wc != event.context.end()) {
+      ordering_key = wc->second;
+    }
+    if (ordering_key.empty()) ordering_key = event.asset;
+    auto body = route.body.render(event);
+    if (!body.isOk()) {
+      problems.push_back(who + "body: " + body.status().message());
+      continue;
+    }
+    Transaction tx;
+    tx.id = transactionId(event.id, name);
+    tx.event_id = event.id;
+    tx.correlation_id = event.correlation_id.empty() ? event.id : event.correlation_id;
+    tx.route = name;
+    tx.target = route.config.target;
+    tx.ordering_key = std::move(ordering_key);
+    tx.body = std::move(*body);
+    tx.created_at = ctx.now;
+    planned.push_back(std::move(tx));
+  }
+  if (matched.empty()) return StageOutcome::next("no_route", "no route matches " + event.type);
+  // All or nothing (route_stage.h): a parked event plans no transaction at all.
+  if (!problems.empty()) return StageOutcome::exception(pipeline_detail::join(problems, "; "));
+  std::vector<std::string> parts;
+  for (const auto& tx : planned) {
+    parts.push_back(tx.route + " -> " + tx.target + " (" + tx.id + ", ordering key " +
+                    quoted(tx.ordering_key) + ")");
+  }
+  for (auto& tx : planned) ctx.step.transactions.push_back(std::move(tx));
+  return StageOutcome::next("routed", pipeline_detail::join(parts, "; "));
+}
+
+}  // namespace pb
