@@ -190,11 +190,41 @@ void HubRuntime::reload() {
       spdlog::info("tokens loaded: {} ({} from {})", n, more->size(), h.config.auth.token_file);
     }
   }
+  reloadTargetSecrets();
   if (h.server && h.server->tlsEnabled()) {
     if (auto s = h.server->reloadTls(); !s) {
       spdlog::error("TLS reload failed, keeping the previous certificate: {}", s.toString());
     } else {
       spdlog::info("TLS certificate reloaded");
+    }
+  }
+}
+
+void HubRuntime::reloadTargetSecrets() {
+  Impl& h = *impl_;
+  if (h.targets.empty()) return;
+  // Secrets are resolved by the config loader (files, environment); re-reading the whole file
+  // is the one place that knows how, and a file that no longer loads changes nothing.
+  auto loaded = loadConfig(h.config.source_file);
+  if (!loaded.config) {
+    spdlog::error(
+        "config reload for secrets failed ({} problems, first: {}); keeping the current "
+        "secrets",
+        loaded.errors.size(), loaded.errors.empty() ? "" : loaded.errors.front().toString());
+    return;
+  }
+  for (size_t i = 0; i < h.targets.size(); ++i) {
+    const std::string& name = h.config.targets[i].name;
+    for (const auto& fresh : loaded.config->targets) {
+      if (fresh.name != name || fresh.kind != kWebhookKind) continue;
+      if (fresh.webhook.hmac_secret == h.config.targets[i].webhook.hmac_secret) break;
+      if (auto s = setWebhookSecret(*h.targets[i], fresh.webhook.hmac_secret); !s) {
+        spdlog::error("target {}: secret not replaced: {}", name, s.toString());
+      } else {
+        h.config.targets[i].webhook.hmac_secret = fresh.webhook.hmac_secret;
+        spdlog::info("target {}: signing secret replaced", name);
+      }
+      break;
     }
   }
 }

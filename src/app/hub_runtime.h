@@ -25,14 +25,17 @@ class HubRuntime {
   // The HTTP port actually bound (port 0 in config picks a free one).
   uint16_t port() const;
   bool tls() const;
-  // SIGHUP: re-reads the token file and TLS certificate; failures are logged and the previous
-  // ones stay in force.
+  // SIGHUP: re-reads the token file, the targets' signing secrets and the TLS certificate; failures
+  // are logged and the previous ones stay in force.
   void reload();
   // SIGTERM: stop accepting, answer requests in flight, let the pipeline commit its batch, wait
   // up to `grace` for deliveries in flight, then close the store.
   void drain(std::chrono::milliseconds grace);
 
  private:
+  // Re-reads the targets' signing secrets (files, environment) for rotation.
+  void reloadTargetSecrets();
+
   struct Impl;
   explicit HubRuntime(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include <boost/json/parse.hpp>
@@ -244,6 +245,52 @@ TEST(CheckConfigCommandTest, ExampleConfigIsValid) {
   auto r = runCommand({plantbridgeBinary(), "check-config", example}, std::chrono::seconds(60));
   ASSERT_TRUE(r.isOk());
   EXPECT_EQ(r->exit_code, 0) << r->output;
+}
+
+}  // namespace
+}  // namespace pb::test
+
+namespace pb::test {
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+TEST(HubReloadTest, SighupRotatesTheWebhookSigningSecret) {
+  HubHarness harness;
+  ASSERT_TRUE(harness.startSink().isOk());
+  ASSERT_TRUE(harness.writeConfig().isOk());
+  ASSERT_TRUE(harness.startHub().isOk());
+  auto post = [&](const std::string& id) {
+    auto r = harness.postEvents(
+        "[" + eventJson(id, "production.count", "CNC-07", R"({"quantity":1})") + "]");
+    ASSERT_TRUE(r.isOk());
+    ASSERT_EQ(r->status, 200) << r->body;
+  };
+  post("ROT-1");
+  ASSERT_TRUE(harness.waitForSinkDistinct(1, std::chrono::seconds(30)).isOk());
+  EXPECT_EQ(*harness.sinkStat("bad_signatures"), 0);
+
+  // The sink only knows the old secret: once the hub signs with the new one, the sink refuses.
+  std::ofstream(harness.dir().file("webhook-secret")) << "rotated-secret";
+  kill(harness.hub().pid(), SIGHUP);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (readFile(harness.hubStderr()).find("signing secret replaced") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_NE(readFile(harness.hubStderr()).find("signing secret replaced"), std::string::npos);
+  post("ROT-2");
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (*harness.sinkStat("bad_signatures") == 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_GE(*harness.sinkStat("bad_signatures"), 1);
+  EXPECT_EQ(*harness.sinkStat("distinct"), 1);
 }
 
 }  // namespace
