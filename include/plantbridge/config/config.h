@@ -83,7 +83,8 @@ struct CounterQualifierConfig {
   std::string value_field = "counter";  // payload field holding the counter reading
   std::string key_field;                // optional payload field separating counters (tag)
   int64_t rollover_at = 0;  // the counter's maximum before it wraps to 0; 0: never wraps
-  // A drop larger than this fraction of the range (or any drop, if no rollover) is a reset.
+  // A decrease is a rollover when the counts it implies through the wrap are at most this
+  // fraction of the range; any other decrease (any at all, if no rollover) is a reset.
   double reset_threshold = 0.5;
 };
 
