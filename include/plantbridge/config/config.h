@@ -168,7 +168,7 @@ struct Config {
 // One problem in a config file.
 struct ConfigError {
   std::string file;
-  int line = 0;  // 1-based; 0 when unknown
+  int line = 0;     // 1-based; 0 when unknown
   std::string key;  // dotted path: "targets.erp.retry.max_attempts"
   std::string message;
   std::string toString() const;  // "plant.yaml:42: targets.erp.url: must be an http(s) URL"
