@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <mutex>
 
+#include "plantbridge/common/json_text.h"
 #include "plantbridge/common/time.h"
 
 namespace pb {
@@ -27,10 +28,10 @@ class JsonStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
     auto level = spdlog::level::to_string_view(msg.level);
     line.append(level.data(), level.size());
     line += "\",\"msg\":";
-    line += jsonQuote(std::string_view(msg.payload.data(), msg.payload.size()));
+    line += jsonString(std::string_view(msg.payload.data(), msg.payload.size()));
     if (!t_correlation_id.empty()) {
       line += ",\"correlation_id\":";
-      line += jsonQuote(t_correlation_id);
+      line += jsonString(t_correlation_id);
     }
     line += "}\n";
     std::fwrite(line.data(), 1, line.size(), stderr);
@@ -39,41 +40,6 @@ class JsonStderrSink final : public spdlog::sinks::base_sink<std::mutex> {
 };
 
 }  // namespace
-
-std::string jsonQuote(std::string_view text) {
-  std::string out;
-  out.reserve(text.size() + 2);
-  out += '"';
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
-  return out;
-}
 
 LogCorrelation::LogCorrelation(std::string correlation_id)
     : previous_(std::exchange(t_correlation_id, std::move(correlation_id))) {}

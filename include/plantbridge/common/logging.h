@@ -24,7 +24,4 @@ class LogCorrelation {
   std::string previous_;
 };
 
-// JSON string escaping (quotes included), shared by the log sink and hand-written JSON.
-std::string jsonQuote(std::string_view text);
-
 }  // namespace pb

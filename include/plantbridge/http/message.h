@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "plantbridge/common/json_text.h"
 #include "plantbridge/common/status.h"
 
 namespace pb {
@@ -77,11 +78,6 @@ struct HttpResponse {
 
 using Responder = std::function<void(HttpResponse)>;
 using HttpHandler = std::function<void(const HttpRequest&, Responder)>;
-
-// Appends `text` to `out` as a quoted JSON string (escaping quotes, backslashes, control
-// characters; bytes >= 0x80 are passed through, invalid UTF-8 is replaced by U+FFFD).
-void appendJsonString(std::string& out, std::string_view text);
-std::string jsonString(std::string_view text);
 
 // Percent-decoding. With `plus_as_space` (query strings) '+' decodes to ' '. False on a
 // malformed escape ("%4", "%zz"); `out` is then unspecified.
