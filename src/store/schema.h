@@ -15,10 +15,10 @@ namespace pb {
 inline constexpr int32_t kStoreApplicationId = 0x50425354;
 // PRAGMA user_version this build writes. Older stores are migrated on open, step by step;
 // newer ones are refused (a downgrade would not know their tables).
-inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr int kStoreSchemaVersion = 2;
 
-// Page size of new stores (existing ones keep theirs).
-inline constexpr int kStorePageSize = 16384;
+// Page size of new stores (existing ones keep theirs). Why 4 KiB: schema.cc.
+inline constexpr int kStorePageSize = 4096;
 
 // Keys of the meta table.
 inline constexpr char kMetaJournalHeadSeq[] = "journal.head_seq";

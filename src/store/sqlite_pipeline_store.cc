@@ -2,6 +2,11 @@
 
 #include <algorithm>
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+#include "plantbridge/common/json_text.h"
+
 #include "store/schema.h"
 #include "store/sqlite_journal.h"
 #include "store/sqlite_outbox.h"
@@ -16,8 +21,7 @@ constexpr char kSetCursor[] =
 constexpr char kPutException[] =
     "INSERT OR REPLACE INTO exceptions(event_id, stage, reason, at) VALUES(?1, ?2, ?3, ?4)";
 constexpr char kClearException[] = "DELETE FROM exceptions WHERE event_id = ?1";
-constexpr char kPutTrace[] =
-    "INSERT INTO stage_trace(event_id, stage, outcome, detail, at) VALUES(?1, ?2, ?3, ?4, ?5)";
+constexpr char kPutRun[] = "INSERT INTO stage_runs(journal_seq, at, stages) VALUES(?1, ?2, ?3)";
 constexpr char kPutState[] =
     "INSERT INTO pipeline_state(key, value) VALUES(?1, ?2) "
     "ON CONFLICT(key) DO UPDATE SET value = excluded.value";
@@ -29,8 +33,8 @@ constexpr char kPurgeDedupe[] = "DELETE FROM dedupe_keys WHERE expires_at <= ?1"
 constexpr char kGetState[] = "SELECT value FROM pipeline_state WHERE key = ?1";
 constexpr char kDedupeSeen[] = "SELECT expires_at > ?2 FROM dedupe_keys WHERE key = ?1";
 constexpr char kTraceOf[] =
-    "SELECT event_id, stage, outcome, detail, at FROM stage_trace WHERE event_id = ?1 "
-    "ORDER BY seq";
+    "SELECT at, stages FROM stage_runs "
+    "WHERE journal_seq = (SELECT seq FROM journal WHERE event_id = ?1) ORDER BY seq";
 constexpr char kExceptions[] =
     "SELECT event_id, stage, reason, at FROM exceptions ORDER BY seq DESC LIMIT ?1";
 constexpr char kExceptionOf[] =
@@ -48,14 +52,64 @@ ExceptionEntry exceptionFromRow(const sqlite::Query& q) {
   return e;
 }
 
+// A run's stages as stored: [[stage, outcome, detail], ...]. JSON because details quote event
+// fields (asset names, codes) that may hold any character.
+std::string encodeStages(const std::vector<StageTrace>& trace) {
+  std::string out = "[";
+  for (const StageTrace& t : trace) {
+    if (out.size() > 1) out += ',';
+    out += '[';
+    appendJsonString(out, t.stage);
+    out += ',';
+    appendJsonString(out, t.outcome);
+    out += ',';
+    appendJsonString(out, t.detail);
+    out += ']';
+  }
+  out += ']';
+  return out;
+}
+
+Status decodeStages(std::string_view text, const std::string& event_id, TimePoint at,
+                    std::vector<StageTrace>& out) {
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  const auto damaged = [&] {
+    return Status::corruption("stage trace of " + event_id +
+                              " is damaged: " + std::string(text.substr(0, 80)));
+  };
+  if (ec || !v.is_array()) return damaged();
+  for (const boost::json::value& entry : v.get_array()) {
+    const boost::json::array* fields = entry.if_array();
+    if (!fields || fields->size() != 3) return damaged();
+    StageTrace t;
+    t.event_id = event_id;
+    t.at = at;
+    for (size_t i = 0; i < 3; ++i) {
+      const boost::json::string* s = (*fields)[i].if_string();
+      if (!s) return damaged();
+      (i == 0 ? t.stage : i == 1 ? t.outcome : t.detail).assign(s->data(), s->size());
+    }
+    out.push_back(std::move(t));
+  }
+  return Status::ok();
+}
+
 // What one commitSteps job did, for the caller and the in-memory counts.
 struct CommitOutcome {
   int64_t new_transactions = 0;
   PendingDelta pending;
 };
 
-Status applyStep(WriteContext& ctx, const StepResult& step,
-                 const std::vector<PendingRecord>& derived, TimePoint now, CommitOutcome& out) {
+// A step's effects that are serialized before the commit, off the writer thread.
+struct PreparedStep {
+  std::vector<PendingRecord> derived;
+  std::string stages;  // encodeStages(step.trace), empty without a trace
+};
+
+Status applyStep(WriteContext& ctx, const StepResult& step, const PreparedStep& prepared,
+                 TimePoint now, CommitOutcome& out) {
+  const std::vector<PendingRecord>& derived = prepared.derived;
   PB_RETURN_IF_ERROR(appendRecords(ctx, derived, nullptr));
   for (const Transaction& tx : step.transactions) {
     auto inserted = insertTransaction(ctx, tx, now);
@@ -81,14 +135,13 @@ Status applyStep(WriteContext& ctx, const StepResult& step,
     PB_RETURN_IF_ERROR(
         q->bind(1, std::string_view(step.event_id)).run("clearing exception of " + step.event_id));
   }
-  for (const StageTrace& t : step.trace) {
-    auto q = ctx.conn.cached(kPutTrace);
+  if (!step.trace.empty()) {
+    const TimePoint at = step.trace.front().at;
+    auto q = ctx.conn.cached(kPutRun);
     if (!q) return q.status();
-    PB_RETURN_IF_ERROR(q->bind(1, std::string_view(t.event_id.empty() ? step.event_id : t.event_id))
-                           .bind(2, std::string_view(t.stage))
-                           .bind(3, std::string_view(t.outcome))
-                           .bind(4, std::string_view(t.detail))
-                           .bind(5, toUnixMicros(t.at == TimePoint{} ? now : t.at))
+    PB_RETURN_IF_ERROR(q->bind(1, step.journal_seq)
+                           .bind(2, toUnixMicros(at == TimePoint{} ? now : at))
+                           .bind(3, std::string_view(prepared.stages))
                            .run("recording trace of " + step.event_id));
   }
   for (const StateUpdate& u : step.state_updates) {
@@ -113,22 +166,28 @@ Status applyStep(WriteContext& ctx, const StepResult& step,
 Result<int64_t> SqlitePipelineStore::commitSteps(const std::vector<StepResult>& steps,
                                                  std::optional<int64_t> new_cursor) {
   const TimePoint now = core_.clock.now();
-  // Derived events are serialized here, off the writer thread.
-  std::vector<std::vector<PendingRecord>> derived(steps.size());
+  std::vector<PreparedStep> prepared(steps.size());
   for (size_t i = 0; i < steps.size(); ++i) {
+    if (!steps[i].trace.empty()) {
+      if (steps[i].journal_seq <= 0) {
+        return Status::invalidArgument("step for " + steps[i].event_id +
+                                       " has a stage trace but no journal seq to file it under");
+      }
+      prepared[i].stages = encodeStages(steps[i].trace);
+    }
     std::vector<Event> events = steps[i].derived_events;
     auto records = prepareRecords(events, now);
     if (!records) {
       return Status(records.status().code(),
                     "step for " + steps[i].event_id + ": derived " + records.status().message());
     }
-    derived[i] = std::move(records).value();
+    prepared[i].derived = std::move(records).value();
   }
 
   auto job = [&](WriteContext& ctx) -> Result<CommitOutcome> {
     CommitOutcome out;
     for (size_t i = 0; i < steps.size(); ++i) {
-      PB_RETURN_IF_ERROR(applyStep(ctx, steps[i], derived[i], now, out));
+      PB_RETURN_IF_ERROR(applyStep(ctx, steps[i], prepared[i], now, out));
     }
     if (new_cursor) {
       auto q = ctx.conn.cached(kSetCursor);
@@ -188,13 +247,7 @@ Result<std::vector<StageTrace>> SqlitePipelineStore::traceOf(const std::string& 
   std::vector<StageTrace> out;
   int rc;
   while ((rc = q->step()) == SQLITE_ROW) {
-    StageTrace t;
-    t.event_id = q->text(0);
-    t.stage = q->text(1);
-    t.outcome = q->text(2);
-    t.detail = q->text(3);
-    t.at = fromUnixMicros(q->int64(4));
-    out.push_back(std::move(t));
+    PB_RETURN_IF_ERROR(decodeStages(q->textView(1), event_id, fromUnixMicros(q->int64(0)), out));
   }
   if (rc != SQLITE_DONE) {
     return sqlite::toStatus(lease->conn().db(), rc, core_.path + ": reading trace");

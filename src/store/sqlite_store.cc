@@ -19,9 +19,11 @@ namespace {
 constexpr int kWriterCacheKib = 4096;
 constexpr int kReaderCacheKib = 1024;
 constexpr size_t kMaxIdleReaders = 4;
-// Checkpoint the WAL into the database once it holds this much, and trim the WAL file back to
-// at most this size afterwards. Bigger means fewer checkpoint pauses on the writer, more disk.
-constexpr int64_t kWalCheckpointBytes = 32LL * 1024 * 1024;
+// The checkpointer copies the WAL into the database after each this much of new WAL, off the
+// writer; the writer rewinds the WAL (finishing the copy itself) once it holds this much, and
+// the file is trimmed back to that size afterwards. See Checkpointer.
+constexpr int64_t kWalCopyBytes = 4LL * 1024 * 1024;
+constexpr int64_t kWalRewindBytes = 64LL * 1024 * 1024;
 
 Status withPath(const std::string& path, const Status& status) {
   if (status.isOk() || status.message().rfind(path, 0) == 0) return status;
@@ -141,10 +143,12 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
       withPath(path, c.exec("PRAGMA cache_size = -" + std::to_string(kWriterCacheKib))));
   auto page_size = c.queryInt("PRAGMA page_size");
   if (!page_size) return withPath(path, page_size.status());
-  PB_RETURN_IF_ERROR(withPath(path, c.exec("PRAGMA wal_autocheckpoint = " +
-                                           std::to_string(kWalCheckpointBytes / *page_size))));
   PB_RETURN_IF_ERROR(
-      withPath(path, c.exec("PRAGMA journal_size_limit = " + std::to_string(kWalCheckpointBytes))));
+      withPath(path, c.exec("PRAGMA journal_size_limit = " + std::to_string(kWalRewindBytes))));
+  auto checkpointer = Checkpointer::start(path, kWalCopyBytes / *page_size,
+                                          kWalRewindBytes / *page_size, options.durable);
+  if (!checkpointer) return withPath(path, checkpointer.status());
+  (*checkpointer)->install(c);
   PB_RETURN_IF_ERROR(withPath(path, c.exec("PRAGMA temp_store = MEMORY")));
 
   auto head = loadHead(c);
@@ -170,15 +174,18 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const SqliteStoreOptions&
                                          options.group_commit_window, options.durable);
   const int fd = lock_guard.fd;
   lock_guard.fd = -1;
-  return std::unique_ptr<SqliteStore>(new SqliteStore(
-      path, clock, fd, std::move(reads), std::move(writer), cursor, std::move(pending).value()));
+  return std::unique_ptr<SqliteStore>(
+      new SqliteStore(path, clock, fd, std::move(reads), std::move(checkpointer).value(),
+                      std::move(writer), cursor, std::move(pending).value()));
 }
 
 SqliteStore::SqliteStore(const std::string& path, const Clock& clock, int lock_fd,
-                         std::unique_ptr<ReadPool> reads, std::unique_ptr<Writer> writer,
+                         std::unique_ptr<ReadPool> reads,
+                         std::unique_ptr<Checkpointer> checkpointer, std::unique_ptr<Writer> writer,
                          int64_t cursor, std::map<std::string, int64_t> pending)
     : lock_fd_(lock_fd),
       reads_(std::move(reads)),
+      checkpointer_(std::move(checkpointer)),
       writer_(std::move(writer)),
       core_{clock, *writer_, *reads_, path},
       journal_(core_),
@@ -188,8 +195,10 @@ SqliteStore::SqliteStore(const std::string& path, const Clock& clock, int lock_f
 
 SqliteStore::~SqliteStore() {
   close();
-  // The connections close before the lock is released.
+  // The connections close before the lock is released; the writer's first, as its commits
+  // call into the checkpointer.
   writer_.reset();
+  checkpointer_.reset();
   reads_.reset();
   ::close(lock_fd_);
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "plantbridge/store/store.h"
+#include "store/checkpointer.h"
 #include "store/read_pool.h"
 #include "store/sqlite_audit_log.h"
 #include "store/sqlite_journal.h"
@@ -35,6 +36,7 @@ class SqliteStore final : public Store {
 
   // Commits, batch sizes and queue depth, for tests and /metrics.
   WriterStats writerStats() const { return writer_->stats(); }
+  CheckpointerStats checkpointerStats() const { return checkpointer_->stats(); }
   // Test hook: hold (and release) the writer before its next batch, so that jobs queued
   // meanwhile share one commit. See Writer::pause().
   void pauseWriter() { writer_->pause(); }
@@ -42,11 +44,13 @@ class SqliteStore final : public Store {
 
  private:
   SqliteStore(const std::string& path, const Clock& clock, int lock_fd,
-              std::unique_ptr<ReadPool> reads, std::unique_ptr<Writer> writer, int64_t cursor,
+              std::unique_ptr<ReadPool> reads, std::unique_ptr<Checkpointer> checkpointer,
+              std::unique_ptr<Writer> writer, int64_t cursor,
               std::map<std::string, int64_t> pending);
 
   int lock_fd_;
   std::unique_ptr<ReadPool> reads_;
+  std::unique_ptr<Checkpointer> checkpointer_;
   std::unique_ptr<Writer> writer_;
   StoreCore core_;
   SqliteJournal journal_;

@@ -124,6 +124,57 @@ TEST_F(SqlitePipelineStoreTest, FailingStepRollsBackTheWholeCommitAndKeepsTheCur
   EXPECT_TRUE(journal().verifyChain()->intact);
 }
 
+TEST_F(SqlitePipelineStoreTest, TraceKeepsEveryRunInOrderWithDetailsVerbatim) {
+  ASSERT_TRUE(journal().append({makeEvent("m1")}).isOk());
+  const std::string odd = "asset 'CNC\t07'\nline \"two\" \\ caf\u00e9";
+  StepResult first;
+  first.journal_seq = 1;
+  first.event_id = "m1";
+  first.trace.push_back({"m1", "validate", "passed", "", clock_.now()});
+  first.trace.push_back({"m1", "map", "exception", odd, clock_.now()});
+  ASSERT_TRUE(pipeline().commitSteps({first}, 1).isOk());
+  clock_.advance(1min);
+  StepResult replay;
+  replay.journal_seq = 1;
+  replay.event_id = "m1";
+  replay.trace.push_back({"m1", "validate", "passed", "replay: ok", clock_.now()});
+  ASSERT_TRUE(pipeline().commitSteps({replay}, std::nullopt).isOk());
+
+  auto trace = pipeline().traceOf("m1");
+  ASSERT_TRUE(trace.isOk()) << trace.status().toString();
+  ASSERT_EQ(trace->size(), 3u);
+  EXPECT_EQ((*trace)[0].stage, "validate");
+  EXPECT_EQ((*trace)[1].outcome, "exception");
+  EXPECT_EQ((*trace)[1].detail, odd);
+  EXPECT_EQ((*trace)[1].at, clock_.now() - 1min);
+  EXPECT_EQ((*trace)[2].detail, "replay: ok");
+  EXPECT_EQ((*trace)[2].at, clock_.now());
+  for (const StageTrace& t : *trace) EXPECT_EQ(t.event_id, "m1");
+  EXPECT_TRUE(pipeline().traceOf("never-journaled")->empty());
+}
+
+TEST_F(SqlitePipelineStoreTest, TraceWithoutAJournalSeqIsRefused) {
+  StepResult step = fullStep("m1", 0);
+  auto result = pipeline().commitSteps({step}, 1);
+  ASSERT_FALSE(result.isOk());
+  EXPECT_EQ(result.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(result.status().message().find("m1"), std::string::npos);
+  EXPECT_EQ(*pipeline().cursor(), 0);
+}
+
+TEST_F(SqlitePipelineStoreTest, DamagedTraceIsReportedAsCorruptionNamingTheEvent) {
+  ASSERT_TRUE(journal().append({makeEvent("m1")}).isOk());
+  ASSERT_TRUE(pipeline().commitSteps({fullStep("m1", 1)}, 1).isOk());
+  f_.closeAndRelease();
+  f_.rawSql("UPDATE stage_runs SET stages = '[[\"validate\", 7]]'");
+  f_.open();
+  auto trace = pipeline().traceOf("m1");
+  ASSERT_FALSE(trace.isOk());
+  EXPECT_EQ(trace.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(trace.status().message().find("stage trace of m1"), std::string::npos)
+      << trace.status().message();
+}
+
 TEST_F(SqlitePipelineStoreTest, DerivedEventWithoutIdIsRejectedBeforeAnythingIsWritten) {
   StepResult step = fullStep("m1", 1);
   step.derived_events.front().id.clear();

@@ -85,6 +85,45 @@ TEST(SqliteStoreTest, StoreFromANewerVersionIsRefused) {
   EXPECT_NE(store.status().message().find(f.path()), std::string::npos);
 }
 
+TEST(SqliteStoreTest, VersionOneStageTraceIsMigratedIntoStageRuns) {
+  ManualClock clock(at(1'800'000'000));
+  StoreFixture f(clock);
+  ASSERT_TRUE(f.open().journal().append({makeEvent("a"), makeEvent("b")}).isOk());
+  f.closeAndRelease();
+  // Turn the file back into a version 1 store with per-stage trace rows: event a ran twice
+  // (the second time a replay), b once.
+  f.rawSql(R"sql(
+    DROP TABLE stage_runs;
+    CREATE TABLE stage_trace(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
+      stage TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL);
+    CREATE INDEX stage_trace_event ON stage_trace(event_id);
+    INSERT INTO stage_trace(event_id, stage, outcome, detail, at) VALUES
+      ('a', 'validate', 'passed', 'schema x', 100),
+      ('b', 'validate', 'exception', 'payload.quantity: "q"' || char(9) || 'x', 100),
+      ('a', 'route', 'routed', '1 transaction', 100),
+      ('a', 'validate', 'passed', 'replay: schema x', 200);
+    PRAGMA user_version = 1;
+  )sql");
+  auto store = openSqliteStore(f.options(), clock);
+  ASSERT_TRUE(store.isOk()) << store.status().toString();
+  auto a = (*store)->pipeline().traceOf("a");
+  ASSERT_TRUE(a.isOk()) << a.status().toString();
+  ASSERT_EQ(a->size(), 3u);
+  EXPECT_EQ((*a)[0].stage, "validate");
+  EXPECT_EQ((*a)[0].at, fromUnixMicros(100));
+  EXPECT_EQ((*a)[1].stage, "route");
+  EXPECT_EQ((*a)[1].detail, "1 transaction");
+  EXPECT_EQ((*a)[2].detail, "replay: schema x");
+  EXPECT_EQ((*a)[2].at, fromUnixMicros(200));
+  auto b = (*store)->pipeline().traceOf("b");
+  ASSERT_TRUE(b.isOk()) << b.status().toString();
+  ASSERT_EQ(b->size(), 1u);
+  EXPECT_EQ((*b)[0].detail, "payload.quantity: \"q\"\tx");
+  store->reset();
+  EXPECT_EQ(f.rawInt("PRAGMA user_version"), kStoreSchemaVersion);
+  EXPECT_EQ(f.rawInt("SELECT count(*) FROM sqlite_schema WHERE name = 'stage_trace'"), 0);
+}
+
 TEST(SqliteStoreTest, SecondOpenOfAStoreInUseIsRefused) {
   ManualClock clock(at(1'800'000'000));
   StoreFixture f(clock);

@@ -47,6 +47,8 @@ struct StepResult {
   std::vector<Event> derived_events;        // appended to the journal (duplicates ignored)
   std::vector<Transaction> transactions;    // added to the outbox (existing ids ignored)
   std::optional<ExceptionEntry> exception;  // the event is parked with its reason
+  // What each stage did with this step's event, in order: one pass, stored with the first
+  // entry's time under `journal_seq` (required when there is a trace).
   std::vector<StageTrace> trace;
   std::vector<StateUpdate> state_updates;
   std::vector<DedupeKey> dedupe_keys;
