@@ -41,8 +41,13 @@ size_t utf8SequenceLength(std::string_view s, size_t i) {
 }  // namespace
 
 void appendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
   out.push_back('"');
+  appendJsonEscaped(out, text);
+  out.push_back('"');
+}
+
+void appendJsonEscaped(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
   // Fast path (ids, codes, most messages): nothing to escape or check.
   const bool plain = std::all_of(text.begin(), text.end(), [](char ch) {
     const auto c = static_cast<unsigned char>(ch);
@@ -50,7 +55,6 @@ void appendJsonString(std::string& out, std::string_view text) {
   });
   if (plain) {
     out.append(text);
-    out.push_back('"');
     return;
   }
   size_t i = 0;
@@ -94,7 +98,6 @@ void appendJsonString(std::string& out, std::string_view text) {
     }
     ++i;
   }
-  out.push_back('"');
 }
 
 std::string jsonString(std::string_view text) {

@@ -1,6 +1,7 @@
 #include "plantbridge/common/time.h"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace pb {
@@ -127,7 +128,12 @@ Result<std::chrono::milliseconds> parseDuration(std::string_view text) {
     factor = 86'400'000;
   else
     return fail();
-  return std::chrono::milliseconds(static_cast<int64_t>(value * factor));
+  // from_chars takes "inf", "nan" and "1e300"; converting those to an integer count is
+  // undefined. Ten thousand years is more than any timeout or window means.
+  constexpr double kMaxMillis = 1e4 * 365.25 * 86'400'000;
+  const double millis = value * factor;
+  if (!std::isfinite(millis) || millis > kMaxMillis) return fail();
+  return std::chrono::milliseconds(static_cast<int64_t>(millis));
 }
 
 TimePoint SystemClock::now() const {

@@ -11,6 +11,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "plantbridge/common/logging.h"
 #include "plantbridge/common/token_bucket.h"
 #include "plantbridge/dispatch/retry_policy.h"
 
@@ -301,6 +302,12 @@ void Dispatcher::Core::record(Completion c) {
   const Status st = outbox.recordAttempt(rec);
 
   metrics.latency.observe(std::chrono::duration<double>(rec.attempt.duration).count());
+  // The lines below are about this transaction: they carry its event's correlation id.
+  const LogCorrelation correlation(c.entry.tx.correlation_id);
+  if (decision.new_state == TransactionState::kPending && st.isOk()) {
+    spdlog::debug("dispatch {}: attempt {} of {} will be retried: {}", config.name, number,
+                  c.entry.tx.id, rec.attempt.message);
+  }
   std::lock_guard<std::mutex> lock(mu);
   busy_keys.erase(c.entry.tx.ordering_key);
   in_flight_ids.erase(c.entry.tx.id);

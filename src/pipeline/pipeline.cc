@@ -1,5 +1,9 @@
 #include "plantbridge/pipeline/pipeline.h"
 
+#include <spdlog/spdlog.h>
+
+#include "plantbridge/common/logging.h"
+
 #include "text_util.h"
 
 namespace pb {
@@ -102,6 +106,9 @@ Result<StepResult> Pipeline::process(const JournalRecord& record, BatchState& st
     step.trace.push_back({event.id, std::string(stage.name()), outcome->outcome, detail, now});
     if (outcome->kind == StageOutcome::Kind::kException) {
       metrics_.stage_exceptions[i]->inc();
+      const LogCorrelation correlation(event.correlation_id);
+      spdlog::warn("pipeline: event {} parked in the exception queue at stage {}: {}", event.id,
+                   stage.name(), outcome->detail);
       step.exception = ExceptionEntry{event.id, std::string(stage.name()), outcome->detail, now};
       break;
     }

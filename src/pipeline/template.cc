@@ -7,6 +7,7 @@
 #include <cmath>
 #include <utility>
 
+#include "plantbridge/common/json_text.h"
 #include "plantbridge/model/event_codec.h"
 #include "text_util.h"
 
@@ -108,43 +109,6 @@ Status checkJson(std::string_view text, size_t* error_offset) {
 }
 
 }  // namespace
-
-void appendJsonEscaped(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += "\\u00";
-          out += kHex[(c >> 4) & 0xf];
-          out += kHex[c & 0xf];
-        } else {
-          out += c;  // UTF-8 passes through unchanged
-        }
-    }
-  }
-}
 
 std::string jsonText(const json::value& value) {
   std::string out;

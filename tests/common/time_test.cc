@@ -52,6 +52,18 @@ TEST(DurationTest, RejectsMissingOrUnknownUnit) {
   EXPECT_FALSE(parseDuration("-1s").isOk());
 }
 
+TEST(DurationTest, ValueThatIsNotAFiniteCountIsRejected) {
+  // Each of these would make the conversion to an integer count undefined behaviour.
+  for (const char* text : {"infs", "nanms", "1e300s", "1e16d"}) {
+    auto parsed = parseDuration(text);
+    EXPECT_FALSE(parsed.isOk()) << text << " parsed as " << parsed->count();
+    if (!parsed.isOk()) {
+      EXPECT_NE(parsed.status().message().find(text), std::string::npos);
+    }
+  }
+  EXPECT_EQ(parseDuration("3650d")->count(), 3650LL * 86'400'000);
+}
+
 TEST(ManualClockTest, MovesOnlyWhenAdvanced) {
   ManualClock clock(fromUnixMicros(1'000'000));
   auto before = clock.now();

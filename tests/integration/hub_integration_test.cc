@@ -36,6 +36,20 @@ class HubIntegrationTest : public ::testing::Test {
     return json::parse(r->body).as_object();
   }
 
+  // The first line of the hub's log containing `needle`; waits (bounded) for it, as the line
+  // may be written just after the effect a test saw. Empty if it never shows.
+  std::string logLineWith(const std::string& needle) {
+    for (int i = 0; i < 500; ++i) {
+      std::ifstream log(harness_->hubStderr());
+      std::string line;
+      while (std::getline(log, line)) {
+        if (line.find(needle) != std::string::npos) return line;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return {};
+  }
+
   std::unique_ptr<HubHarness> harness_;
 };
 
@@ -112,7 +126,9 @@ TEST_F(HubIntegrationTest, HugeBodyIs413AndTheServerKeepsServing) {
   std::string huge(2 * 1024 * 1024, ' ');
   auto r = harness_->postEvents(huge);
   // The server may close before reading it all; either an answer 413 or a closed connection.
-  if (r.isOk()) EXPECT_EQ(r->status, 413);
+  if (r.isOk()) {
+    EXPECT_EQ(r->status, 413);
+  }
   auto ok = harness_->hubGet("/healthz");
   ASSERT_TRUE(ok.isOk());
   EXPECT_EQ(ok->status, 200);
@@ -148,6 +164,10 @@ TEST_F(HubIntegrationTest, UnmappedAssetGoesToTheExceptionQueueWithItsReason) {
     ASSERT_TRUE(r.isOk());
     if (r->body.find("\"exception\":{") != std::string::npos) {
       EXPECT_NE(r->body.find("context.work_center"), std::string::npos) << r->body;
+      // The hub logged it too, as a JSON line carrying the event's correlation id.
+      const std::string line = logLineWith("parked in the exception queue");
+      EXPECT_NE(line.find(R"("correlation_id":"U-1")"), std::string::npos) << line;
+      EXPECT_NE(line.find(R"("level":"warning")"), std::string::npos) << line;
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -170,6 +190,8 @@ TEST_F(HubIntegrationTest, RejectedDeliveryBecomesADeadLetterThatCanBeRetried) {
   }
   ASSERT_FALSE(listed.empty()) << "DL-1/counts never became a dead letter";
   EXPECT_EQ(*harness_->sinkStat("distinct"), 0);
+  const std::string line = logLineWith("is a dead letter");
+  EXPECT_NE(line.find(R"("correlation_id":"DL-1")"), std::string::npos) << line;
   auto retry = harness_->hubRequest("POST", "/v1/dead-letters/DL-1%2Fcounts/retry", kAdminToken);
   ASSERT_TRUE(retry.isOk());
   EXPECT_EQ(retry->status, 200) << retry->body;

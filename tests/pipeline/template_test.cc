@@ -81,6 +81,16 @@ TEST(TemplateTest, ControlCharactersAreEscapedAsUnicode) {
             R"({"o": "a\u0001z"})");
 }
 
+TEST(TemplateTest, InvalidUtf8InsideQuotesBecomesAReplacementCharacter) {
+  // A body that a target's JSON parser would refuse must not leave the hub: the broken byte
+  // is replaced, valid UTF-8 is kept.
+  Event e = sample();
+  e.context["operator"] = std::string("Jos\xC3\xA9 \xFF!");
+  const std::string body = render(R"({"o": "{{context.operator}}"})", TemplateSyntax::kJson, e);
+  EXPECT_EQ(body, "{\"o\": \"Jos\xC3\xA9 \xEF\xBF\xBD!\"}");
+  EXPECT_EQ(boost::json::parse(body).as_object()["o"].as_string(), "Jos\xC3\xA9 \xEF\xBF\xBD!");
+}
+
 TEST(TemplateTest, NonStringInsideQuotesRendersItsJsonText) {
   EXPECT_EQ(render(R"({"q": "{{payload.quantity}} pcs", "d": "{{payload.dims.h}}"})",
                    TemplateSyntax::kJson),

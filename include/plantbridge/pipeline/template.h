@@ -78,7 +78,5 @@ std::optional<boost::json::value> resolveField(const Event& event, std::string_v
 std::string valueText(const boost::json::value& value);
 // A value as JSON text, numbers in shortest round-trip form (1.5, not 1.5E0).
 std::string jsonText(const boost::json::value& value);
-// Appends `text` escaped for the inside of a JSON string.
-void appendJsonEscaped(std::string& out, std::string_view text);
 
 }  // namespace pb
