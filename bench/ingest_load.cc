@@ -104,7 +104,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (i) body += ',';
       uint64_t n = seq_++;
       char buf[512];
-      int asset = static_cast<int>((index_ * 7919 + n) % opt_.assets);
+      int asset = static_cast<int>((static_cast<uint64_t>(index_) * 7919 + n) % opt_.assets);
       std::snprintf(
           buf, sizeof buf,
           "{\"id\":\"%s-%d-%llu\",\"type\":\"%s\",\"occurred_at\":\"2026-01-15T10:00:00Z\","

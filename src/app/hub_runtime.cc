@@ -16,6 +16,7 @@
 #include "plantbridge/pipeline/pipeline.h"
 #include "plantbridge/pipeline/pipeline_runner.h"
 #include "plantbridge/store/store.h"
+#include "plantbridge/targets/odoo.h"
 #include "plantbridge/targets/webhook.h"
 
 namespace pb {
@@ -24,8 +25,9 @@ namespace {
 TargetFactoryRegistry makeTargetRegistry() {
   TargetFactoryRegistry registry;
   // Explicit registration, one line per target kind.
-  Status s = registerWebhookTarget(registry);
-  (void)s;  // cannot fail on a fresh registry
+  // Neither can fail on a fresh registry.
+  (void)registerWebhookTarget(registry);
+  (void)registerOdooTarget(registry);
   return registry;
 }
 
@@ -125,7 +127,7 @@ Status HubRuntime::start() {
   h.pipeline = std::move(*pipeline);
 
   for (const auto& target_config : h.config.targets) {
-    auto target = h.target_registry.create(target_config, TargetContext{h.clock});
+    auto target = h.target_registry.create(target_config, TargetContext{h.clock, &h.metrics});
     if (!target) return target.status();
     h.dispatchers.push_back(std::make_unique<Dispatcher>(target_config, **target, h.store->outbox(),
                                                          h.clock, h.random, h.metrics));
@@ -203,6 +205,17 @@ void HubRuntime::reload() {
 void HubRuntime::reloadTargetSecrets() {
   Impl& h = *impl_;
   if (h.targets.empty()) return;
+  // Odoo API keys live in their own files (or the environment), re-read by the client itself.
+  for (size_t i = 0; i < h.targets.size(); ++i) {
+    if (OdooClient* odoo = odooClientOf(*h.targets[i])) {
+      if (auto s = odoo->reloadCredentials(); !s) {
+        spdlog::error("target {}: API key not reloaded: {}", h.config.targets[i].name,
+                      s.toString());
+      } else {
+        spdlog::info("target {}: API key reloaded", h.config.targets[i].name);
+      }
+    }
+  }
   // Secrets are resolved by the config loader (files, environment); re-reading the whole file
   // is the one place that knows how, and a file that no longer loads changes nothing.
   auto loaded = loadConfig(h.config.source_file);

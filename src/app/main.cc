@@ -10,14 +10,14 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "plantbridge 0.1.0");
 
   pb::CommonOptions common;
-  auto addConfig = [&](CLI::App* cmd) {
+  auto add_config = [&](CLI::App* cmd) {
     cmd->add_option("config", common.config_path, "configuration file (YAML)")->required();
     cmd->add_option("--store", common.store_path, "store file (overrides store.path)");
   };
 
   auto* run =
       app.add_subcommand("run", "run the hub (ingest, pipeline, dispatch) on the embedded store");
-  addConfig(run);
+  add_config(run);
 
   std::string check_path;
   auto* check = app.add_subcommand("check-config", "report every problem of a config file at once");
@@ -26,14 +26,14 @@ int main(int argc, char** argv) {
   auto* audit = app.add_subcommand("audit", "audit trail operations");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "walk the journal's hash chain");
-  addConfig(verify);
+  add_config(verify);
 
   pb::DlqCommandOptions dlq;
   auto* dlq_cmd = app.add_subcommand("dlq", "dead letters: list, show, retry, discard");
   dlq_cmd->require_subcommand(1);
   for (const char* action : {"list", "show", "retry", "discard"}) {
     auto* sub = dlq_cmd->add_subcommand(action);
-    addConfig(sub);
+    add_config(sub);
     if (std::string(action) == "list") {
       sub->add_option("--limit", dlq.limit, "how many, newest first")->default_val(50);
     } else {
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   pb::ReplayCommandOptions replay;
   auto* replay_cmd = app.add_subcommand(
       "replay", "re-run journal events through the pipeline (never a second effect)");
-  addConfig(replay_cmd);
+  add_config(replay_cmd);
   replay_cmd->add_option("--since", replay.since, "occurred_at >= (RFC 3339)");
   replay_cmd->add_option("--until", replay.until, "occurred_at < (RFC 3339)");
   replay_cmd->add_option("--type", replay.types, "event type (repeatable)");

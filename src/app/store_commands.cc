@@ -70,7 +70,8 @@ int dlqCommand(const DlqCommandOptions& options) {
   SystemClock clock;
   auto opened = openStoreFor(options.common, clock);
   if (!opened) return kExitUsage;
-  auto& [config, store] = *opened;
+  // Not a structured binding: the lambda below captures it (clang 14 cannot capture bindings).
+  auto& store = opened->second;
   Outbox& outbox = store->outbox();
   int code = kExitOk;
   auto audit = [&](const std::string& action, bool accepted, const std::string& detail) {

@@ -3,6 +3,9 @@
 #include <cassert>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
+
+#include <fmt/format.h>
 
 namespace pb {
 
@@ -105,11 +108,11 @@ std::string labelText(const Labels& labels, const std::string& extra_key = {},
   for (const auto& [k, v] : labels) {
     if (!first) out += ',';
     first = false;
-    out += k + "=\"" + escapeLabelValue(v) + "\"";
+    fmt::format_to(std::back_inserter(out), "{}=\"{}\"", k, escapeLabelValue(v));
   }
   if (!extra_key.empty()) {
     if (!first) out += ',';
-    out += extra_key + "=\"" + extra_value + "\"";
+    fmt::format_to(std::back_inserter(out), "{}=\"{}\"", extra_key, extra_value);
   }
   out += '}';
   return out;
@@ -134,16 +137,17 @@ std::string MetricsRegistry::render() {
 
   std::lock_guard lock(mutex_);
   std::string out;
+  auto to_out = std::back_inserter(out);
   for (const auto& [name, fam] : families_) {
     const char* type = fam.kind == Kind::kCounter ? "counter"
                        : fam.kind == Kind::kGauge ? "gauge"
                                                   : "histogram";
-    out += "# HELP " + name + " " + fam.help + "\n# TYPE " + name + " " + type + "\n";
+    fmt::format_to(to_out, "# HELP {} {}\n# TYPE {} {}\n", name, fam.help, name, type);
     for (const auto& [labels, c] : fam.counters) {
-      out += name + labelText(labels) + " " + std::to_string(c->value()) + "\n";
+      fmt::format_to(to_out, "{}{} {}\n", name, labelText(labels), c->value());
     }
     for (const auto& [labels, g] : fam.gauges) {
-      out += name + labelText(labels) + " " + number(g->value()) + "\n";
+      fmt::format_to(to_out, "{}{} {}\n", name, labelText(labels), number(g->value()));
     }
     for (const auto& [labels, h] : fam.histograms) {
       auto counts = h->bucketCounts();
@@ -151,11 +155,10 @@ std::string MetricsRegistry::render() {
       for (size_t i = 0; i < counts.size(); ++i) {
         cumulative += counts[i];
         std::string le = i < h->bounds().size() ? number(h->bounds()[i]) : "+Inf";
-        out += name + "_bucket" + labelText(labels, "le", le) + " " + std::to_string(cumulative) +
-               "\n";
+        fmt::format_to(to_out, "{}_bucket{} {}\n", name, labelText(labels, "le", le), cumulative);
       }
-      out += name + "_sum" + labelText(labels) + " " + number(h->sum()) + "\n";
-      out += name + "_count" + labelText(labels) + " " + std::to_string(h->count()) + "\n";
+      fmt::format_to(to_out, "{}_sum{} {}\n", name, labelText(labels), number(h->sum()));
+      fmt::format_to(to_out, "{}_count{} {}\n", name, labelText(labels), h->count());
     }
   }
   return out;

@@ -67,6 +67,14 @@ constexpr RefusedKey kTokenRefusals[] = {
      "'THE-TOKEN' | sha256sum) or the token itself in a file named by `token_file`"},
 };
 
+// Webhook keys that mean nothing to an Odoo target.
+constexpr std::string_view kOnlyForWebhook = "applies only to targets of kind webhook";
+constexpr RefusedKey kOdooTargetRefusals[] = {
+    {"method", kOnlyForWebhook},           {"headers", kOnlyForWebhook},
+    {"hmac_secret_file", kOnlyForWebhook}, {"hmac_secret_env", kOnlyForWebhook},
+    {"signature_header", kOnlyForWebhook},
+};
+
 // Headers the HTTP client owns; setting them by hand breaks framing or routing.
 constexpr std::string_view kReservedHeaders[] = {"host", "content-length", "transfer-encoding",
                                                  "connection"};
@@ -759,6 +767,13 @@ class Loader {
             reader_.error(
                 loc, "'" + name + "' is not a valid target name (letters, digits, '.', '_', '-')");
           }
+          if (value.IsMap()) {
+            const YAML::Node kind = value["kind"];
+            if (kind && kind.IsScalar() && kind.Scalar() == "odoo") {
+              readOdooTarget(name, value, loc, out);
+              return;
+            }
+          }
           Section s(reader_, value, loc, keys::kTarget);
           if (!s.isMap()) return;
           TargetConfig target;
@@ -786,27 +801,134 @@ class Loader {
             }
           }
           s.read("timeout", hook.timeout, Millis(1), std::chrono::hours(1));
-          if (const YAML::Node* n = s.node("ca_file")) {
-            if (auto path = reader_.existingFile(*n, s.loc("ca_file"))) {
-              hook.ca_file = *path;
-              if (!hook.url.empty() && !config_internal::isHttpsUrl(hook.url)) {
-                reader_.error(s.loc("ca_file"), "applies only to https URLs");
-              }
-            }
-          }
-          s.readInt("concurrency", target.concurrency, 1, 1024);
-          if (const YAML::Node* n = s.node("rate_limit")) {
-            readRateLimit(reader_, *n, s.loc("rate_limit"), target.rate_limit);
-          }
-          if (const YAML::Node* n = s.node("retry")) readRetry(*n, s.loc("retry"), target.retry);
-          if (const YAML::Node* n = s.node("circuit_breaker")) {
-            Section cb(reader_, *n, s.loc("circuit_breaker"), keys::kCircuitBreaker);
-            cb.readInt("failure_threshold", target.circuit_breaker.failure_threshold, 1, 1'000'000);
-            cb.read("open_for", target.circuit_breaker.open_for, Millis(1), std::chrono::days(1));
-          }
+          readCaFile(s, hook.url, hook.ca_file);
+          readDispatchKeys(s, target);
           target_names_.push_back(name);
           out.push_back(std::move(target));
         });
+  }
+
+  // kind: odoo. The keys shared with the webhook kind (url, timeout, ca_file and the common
+  // ones) mean the same; the webhook-only keys are refused by name.
+  void readOdooTarget(const std::string& name, const YAML::Node& value, const Loc& loc,
+                      std::vector<TargetConfig>& out) {
+    Section s(reader_, value, loc, keys::kOdooTarget, kOdooTargetRefusals);
+    if (!s.isMap()) return;
+    TargetConfig target;
+    target.name = name;
+    s.readOneOf("kind", target.kind, keys::kTargetKinds);
+    OdooTargetConfig& odoo = target.odoo;
+    if (s.require("url") && s.read("url", odoo.url)) {
+      const Status st = config_internal::checkHttpUrl(odoo.url);
+      if (!st.isOk()) reader_.error(s.loc("url"), st.message());
+    }
+    if (s.require("db")) s.read("db", odoo.db);
+    if (s.require("user")) s.read("user", odoo.user);
+    readOdooApiKey(s, odoo);
+    s.read("timeout", odoo.timeout, Millis(1), std::chrono::hours(1));
+    readCaFile(s, odoo.url, odoo.ca_file);
+    if (const YAML::Node* n = s.node("version")) {
+      if (auto text = reader_.string(*n, s.loc("version"))) {
+        const auto major = odooMajorVersion(*text);
+        if (major) {
+          odoo.version = *major;
+        } else {
+          reader_.error(s.loc("version"), "'" + *text +
+                                              "' is not an Odoo version: give the major "
+                                              "version, 16 or later (e.g. 18 or 19.0)");
+        }
+      }
+    }
+    readDispatchKeys(s, target);
+    target_names_.push_back(name);
+    out.push_back(std::move(target));
+  }
+
+  // ca_file, which only an https URL can use.
+  void readCaFile(Section& s, const std::string& url, std::string& ca_file) {
+    const YAML::Node* n = s.node("ca_file");
+    if (n == nullptr) return;
+    if (auto path = reader_.existingFile(*n, s.loc("ca_file"))) {
+      ca_file = *path;
+      if (!url.empty() && !config_internal::isHttpsUrl(url)) {
+        reader_.error(s.loc("ca_file"), "applies only to https URLs");
+      }
+    }
+  }
+
+  // The keys every target kind shares: how the dispatcher treats it.
+  void readDispatchKeys(Section& s, TargetConfig& target) {
+    s.readInt("concurrency", target.concurrency, 1, 1024);
+    if (const YAML::Node* n = s.node("rate_limit")) {
+      readRateLimit(reader_, *n, s.loc("rate_limit"), target.rate_limit);
+    }
+    if (const YAML::Node* n = s.node("retry")) readRetry(*n, s.loc("retry"), target.retry);
+    if (const YAML::Node* n = s.node("circuit_breaker")) {
+      Section cb(reader_, *n, s.loc("circuit_breaker"), keys::kCircuitBreaker);
+      cb.readInt("failure_threshold", target.circuit_breaker.failure_threshold, 1, 1'000'000);
+      cb.read("open_for", target.circuit_breaker.open_for, Millis(1), std::chrono::days(1));
+    }
+  }
+
+  // "18", "18.0", "19.0" -> the major version, 16..99.
+  static std::optional<int> odooMajorVersion(const std::string& text) {
+    int major = 0;
+    size_t i = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) && i < 3) {
+      major = major * 10 + (text[i] - '0');
+      ++i;
+    }
+    if (i == 0) return std::nullopt;
+    if (i < text.size()) {
+      if (text[i] != '.' || i + 1 == text.size()) return std::nullopt;
+      for (size_t j = i + 1; j < text.size(); ++j) {
+        if (!std::isdigit(static_cast<unsigned char>(text[j]))) return std::nullopt;
+      }
+    }
+    if (major < 16 || major > 99) return std::nullopt;
+    return major;
+  }
+
+  void readOdooApiKey(Section& s, OdooTargetConfig& odoo) {
+    const bool from_file = s.has("api_key_file");
+    const bool from_env = s.has("api_key_env");
+    if (from_file && from_env) {
+      reader_.error(s.loc("api_key_env"), "give either api_key_file or api_key_env, not both");
+      return;
+    }
+    if (!from_file && !from_env) {
+      reader_.error(s.at(),
+                    "missing: give the integration user's API key in a file (api_key_file) or "
+                    "an environment variable (api_key_env)");
+      return;
+    }
+    if (from_file) {
+      if (auto path = reader_.existingFile(*s.node("api_key_file"), s.loc("api_key_file"))) {
+        auto key = config_internal::readSecretFile(*path);
+        if (key) {
+          odoo.api_key_file = *path;  // kept so the target can re-read it after a rotation
+          odoo.api_key = std::move(*key);
+        } else {
+          reader_.error(s.loc("api_key_file"), key.status().message());
+        }
+      }
+      return;
+    }
+    if (!s.read("api_key_env", odoo.api_key_env)) return;
+    if (!config_internal::isIdentifier(odoo.api_key_env)) {
+      reader_.error(s.loc("api_key_env"),
+                    "'" + odoo.api_key_env + "' is not a valid environment variable name");
+      return;
+    }
+    const char* key = std::getenv(odoo.api_key_env.c_str());
+    if (key == nullptr) {
+      reader_.error(s.loc("api_key_env"),
+                    "environment variable " + odoo.api_key_env + " is not set");
+    } else if (*key == '\0') {
+      reader_.error(s.loc("api_key_env"), "environment variable " + odoo.api_key_env + " is empty");
+    } else {
+      odoo.api_key = key;
+    }
   }
 
   // Answers the headers seen, lower-cased (HTTP header names ignore case), with locations.
@@ -1006,7 +1128,7 @@ class Loader {
     // and reset appear only sometimes, so they cannot be required.
     std::vector<std::string_view> derived = {"quantity", "counter", "previous_counter",
                                              "previous_at", "qualifier"};
-    if (!c.key_field.empty()) derived.push_back("key");
+    if (!c.key_field.empty()) derived.emplace_back("key");
     for (const FieldSchema& f : out->second.payload) {
       if (!f.required || std::find(derived.begin(), derived.end(), f.name) != derived.end()) {
         continue;

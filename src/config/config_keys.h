@@ -44,6 +44,11 @@ inline constexpr std::string_view kTarget[] = {"kind",
                                                "rate_limit",
                                                "retry",
                                                "circuit_breaker"};
+// kind: odoo (the common keys kind, concurrency, rate_limit, retry, circuit_breaker, plus its
+// own; the webhook-only keys are refused by name).
+inline constexpr std::string_view kOdooTarget[] = {
+    "kind",    "url",     "db",          "user",       "api_key_file", "api_key_env",    "timeout",
+    "ca_file", "version", "concurrency", "rate_limit", "retry",        "circuit_breaker"};
 inline constexpr std::string_view kRetry[] = {"initial_backoff", "max_backoff", "max_attempts",
                                               "max_age"};
 inline constexpr std::string_view kCircuitBreaker[] = {"failure_threshold", "open_for"};
@@ -57,7 +62,7 @@ inline constexpr std::string_view kLogLevels[] = {"trace", "debug",    "info", "
 inline constexpr std::string_view kFieldTypes[] = {"number", "integer", "string", "boolean",
                                                    "object", "array",   "any"};
 inline constexpr std::string_view kQualifierKinds[] = {"counter_delta"};
-inline constexpr std::string_view kTargetKinds[] = {"webhook"};
+inline constexpr std::string_view kTargetKinds[] = {"webhook", "odoo"};
 inline constexpr std::string_view kMethods[] = {"POST", "PUT", "PATCH"};
 
 // A section and the keys it accepts, with its documented dotted path: list items are written
@@ -84,6 +89,7 @@ inline constexpr Section kSections[] = {
     {"routes[]", kRoute},
     {"routes[].when", kRouteWhen},
     {"targets.<name>", kTarget},
+    {"targets.<name>", kOdooTarget},
     {"targets.<name>.rate_limit", kRateLimit},
     {"targets.<name>.retry", kRetry},
     {"targets.<name>.circuit_breaker", kCircuitBreaker},

@@ -248,7 +248,7 @@ void Dispatcher::Core::launch(std::shared_ptr<Completion> c) {
   c->started_at = clock.now();
   c->started_steady = clock.steadyNow();
   const Transaction& tx = c->entry.tx;  // lives in *c until the callback has run
-  target.deliverAsync(tx, [core = shared_from_this(), c](DeliveryResult result) {
+  target.deliverAsync(tx, [core = shared_from_this(), c = std::move(c)](DeliveryResult result) {
     core->onFinished(std::move(*c), std::move(result));
   });
 }

@@ -47,7 +47,7 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 constexpr size_t kFirstReadSize = 4096;
 // After an answer that closes the connection, what the peer still sends is read and dropped
 // for a while, so that closing does not reset the connection before the peer read the answer.
-constexpr size_t kMaxDrainBytes = 1024 * 1024;
+constexpr size_t kMaxDrainBytes = size_t{1024} * 1024;
 constexpr std::chrono::milliseconds kMaxDrainTime{2000};
 // How long stop() waits for force-closed connections to wind down before it stops the threads.
 constexpr std::chrono::milliseconds kForceCloseWait{2000};
@@ -536,7 +536,7 @@ class Session final : public SessionBase {
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
   std::optional<bhttp::response<bhttp::string_body>> response_;
-  std::unique_ptr<std::array<char, 16 * 1024>> drain_buffer_;  // only while closing
+  std::unique_ptr<std::array<char, size_t{16} * 1024>> drain_buffer_;  // only while closing
   size_t drained_ = 0;
   State state_ = State::kIdle;
   bool closed_ = false;

@@ -80,7 +80,7 @@ json::object entryJson(const OutboxEntry& e, bool with_body) {
 }  // namespace
 
 void HubApi::Impl::showEvent(const HttpRequest& request, const PathParams& params,
-                             Responder respond) {
+                             const Responder& respond) {
   HttpResponse failure;
   if (!authorize(request, {Scope::kRead}, failure)) {
     respond(std::move(failure));
@@ -157,7 +157,7 @@ void HubApi::Impl::showEvent(const HttpRequest& request, const PathParams& param
   respond(jsonAnswer(200, out));
 }
 
-void HubApi::Impl::listDeadLetters(const HttpRequest& request, Responder respond) {
+void HubApi::Impl::listDeadLetters(const HttpRequest& request, const Responder& respond) {
   HttpResponse failure;
   if (!authorize(request, {Scope::kRead, Scope::kOperate}, failure)) {
     respond(std::move(failure));
@@ -189,7 +189,7 @@ void HubApi::Impl::listDeadLetters(const HttpRequest& request, Responder respond
 }
 
 void HubApi::Impl::showDeadLetter(const HttpRequest& request, const PathParams& params,
-                                  Responder respond) {
+                                  const Responder& respond) {
   HttpResponse failure;
   if (!authorize(request, {Scope::kRead, Scope::kOperate}, failure)) {
     respond(std::move(failure));
@@ -271,7 +271,7 @@ void HubApi::Impl::deadLetterAction(const HttpRequest& request, const std::strin
 }
 
 void HubApi::Impl::retryDeadLetter(const HttpRequest& request, const PathParams& params,
-                                   Responder respond) {
+                                   const Responder& respond) {
   const std::string id(params.get("id"));
   bool retried = false;
   deadLetterAction(
@@ -286,14 +286,14 @@ void HubApi::Impl::retryDeadLetter(const HttpRequest& request, const PathParams&
 }
 
 void HubApi::Impl::discardDeadLetter(const HttpRequest& request, const PathParams& params,
-                                     Responder respond) {
+                                     const Responder& respond) {
   const std::string id(params.get("id"));
   deadLetterAction(
       request, id, "dlq.discard", "discarded", admin_metrics.dlq_discard,
       [&] { return store.outbox().discardDead(id); }, respond);
 }
 
-void HubApi::Impl::listExceptions(const HttpRequest& request, Responder respond) {
+void HubApi::Impl::listExceptions(const HttpRequest& request, const Responder& respond) {
   HttpResponse failure;
   if (!authorize(request, {Scope::kRead}, failure)) {
     respond(std::move(failure));

@@ -64,7 +64,7 @@ AdminMetrics::AdminMetrics(MetricsRegistry& registry) {
 
 HubApi::Impl::Impl(HubApiOptions opts, Store& s, const SchemaRegistry& sr, Authenticator& a,
                    MetricsRegistry& m, const Clock& c, HubApiHooks h)
-    : options(std::move(opts)),
+    : options(opts),
       store(s),
       schemas(sr),
       auth(a),
@@ -189,7 +189,7 @@ HttpResponse storeErrorAnswer(const Status& status) {
   }
 }
 
-void HubApi::Impl::metricsText(const HttpRequest& request, Responder respond) {
+void HubApi::Impl::metricsText(const HttpRequest& request, const Responder& respond) {
   if (options.metrics_require_auth) {
     HttpResponse failure;
     if (!authorize(request, {Scope::kRead}, failure)) {
@@ -200,12 +200,12 @@ void HubApi::Impl::metricsText(const HttpRequest& request, Responder respond) {
   respond(HttpResponse::text(200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8"));
 }
 
-void HubApi::Impl::healthz(const HttpRequest&, Responder respond) {
+void HubApi::Impl::healthz(const HttpRequest&, const Responder& respond) {
   respond(HttpResponse::json(200, R"({"status":"alive"})"));
 }
 
-void HubApi::Impl::readyz(const HttpRequest&, Responder respond) {
-  auto notReady = [&](std::string_view code, const std::string& reason) {
+void HubApi::Impl::readyz(const HttpRequest&, const Responder& respond) {
+  auto not_ready = [&](std::string_view code, const std::string& reason) {
     std::string body = R"({"status":"not_ready","code":)";
     appendJsonString(body, code);
     body += R"(,"reason":)";
@@ -214,24 +214,24 @@ void HubApi::Impl::readyz(const HttpRequest&, Responder respond) {
     respond(HttpResponse::json(503, std::move(body)));
   };
   if (draining.load()) {
-    notReady("draining", "the hub is shutting down");
+    not_ready("draining", "the hub is shutting down");
     return;
   }
   // A direct read (not the cache): the answer says whether the store answers now.
   auto fresh = store.pipeline().backlog();
   if (!fresh.isOk()) {
-    notReady("store_unavailable", "store: " + fresh.status().toString());
+    not_ready("store_unavailable", "store: " + fresh.status().toString());
     return;
   }
   cached_backlog.store(*fresh, std::memory_order_relaxed);
   if (auto failure = recentStoreFailure()) {
-    notReady("store_unavailable", "store: the last journal append failed: " + *failure);
+    not_ready("store_unavailable", "store: the last journal append failed: " + *failure);
     return;
   }
   if (options.high_water_mark > 0 && *fresh > options.high_water_mark) {
-    notReady("overloaded", "the pipeline backlog (" + std::to_string(*fresh) +
-                               " events) is over its high-water mark (" +
-                               std::to_string(options.high_water_mark) + ")");
+    not_ready("overloaded", "the pipeline backlog (" + std::to_string(*fresh) +
+                                " events) is over its high-water mark (" +
+                                std::to_string(options.high_water_mark) + ")");
     return;
   }
   respond(
@@ -261,24 +261,31 @@ HttpServerOptions httpServerOptionsFrom(const ServerConfig& server) {
 
 HubApi::HubApi(HubApiOptions options, Store& store, const SchemaRegistry& schemas,
                Authenticator& auth, MetricsRegistry& metrics, const Clock& clock, HubApiHooks hooks)
-    : impl_(std::make_unique<Impl>(std::move(options), store, schemas, auth, metrics, clock,
+    : impl_(std::make_unique<Impl>(options, store, schemas, auth, metrics, clock,
                                    std::move(hooks))) {}
 
 HubApi::~HubApi() = default;
 
 Status HubApi::registerRoutes(Router& router) {
   Impl* impl = impl_.get();
-  auto plain = [impl](void (Impl::*fn)(const HttpRequest&, Responder)) {
-    return [impl, fn](const HttpRequest& r, const PathParams&, Responder respond) {
-      (impl->*fn)(r, std::move(respond));
+  // ingest() answers later, from the store's writer thread, so it takes the responder over; the
+  // other handlers answer before they return.
+  auto ingest = [impl](const HttpRequest& r, const PathParams&, Responder respond) {
+    impl->ingest(r, std::move(respond));
+  };
+  using Plain = void (Impl::*)(const HttpRequest&, const Responder&);
+  using WithParams = void (Impl::*)(const HttpRequest&, const PathParams&, const Responder&);
+  auto plain = [impl](Plain fn) {
+    return [impl, fn](const HttpRequest& r, const PathParams&, const Responder& respond) {
+      (impl->*fn)(r, respond);
     };
   };
-  auto with_params = [impl](void (Impl::*fn)(const HttpRequest&, const PathParams&, Responder)) {
-    return [impl, fn](const HttpRequest& r, const PathParams& p, Responder respond) {
-      (impl->*fn)(r, p, std::move(respond));
+  auto with_params = [impl](WithParams fn) {
+    return [impl, fn](const HttpRequest& r, const PathParams& p, const Responder& respond) {
+      (impl->*fn)(r, p, respond);
     };
   };
-  PB_RETURN_IF_ERROR(router.add("POST", "/v1/events", plain(&Impl::ingest)));
+  PB_RETURN_IF_ERROR(router.add("POST", "/v1/events", ingest));
   PB_RETURN_IF_ERROR(router.add("GET", "/v1/events/{id}", with_params(&Impl::showEvent)));
   PB_RETURN_IF_ERROR(router.add("GET", "/v1/dead-letters", plain(&Impl::listDeadLetters)));
   PB_RETURN_IF_ERROR(

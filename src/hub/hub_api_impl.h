@@ -67,22 +67,26 @@ struct HubApi::Impl {
 
   int64_t steadyMicros() const;
 
-  // Handlers.
+  // Handlers. ingest() answers from the store's writer thread, so it owns its responder; the
+  // others answer before they return.
   void ingest(const HttpRequest& request, Responder respond);
-  void showEvent(const HttpRequest& request, const PathParams& params, Responder respond);
-  void listDeadLetters(const HttpRequest& request, Responder respond);
-  void showDeadLetter(const HttpRequest& request, const PathParams& params, Responder respond);
-  void retryDeadLetter(const HttpRequest& request, const PathParams& params, Responder respond);
-  void discardDeadLetter(const HttpRequest& request, const PathParams& params, Responder respond);
-  void listExceptions(const HttpRequest& request, Responder respond);
+  void showEvent(const HttpRequest& request, const PathParams& params, const Responder& respond);
+  void listDeadLetters(const HttpRequest& request, const Responder& respond);
+  void showDeadLetter(const HttpRequest& request, const PathParams& params,
+                      const Responder& respond);
+  void retryDeadLetter(const HttpRequest& request, const PathParams& params,
+                       const Responder& respond);
+  void discardDeadLetter(const HttpRequest& request, const PathParams& params,
+                         const Responder& respond);
+  void listExceptions(const HttpRequest& request, const Responder& respond);
   // The shared shape of dead-letter retry and discard: authorize (operate), act, audit
   // (accepted or not, and refusals of known tokens), answer.
   void deadLetterAction(const HttpRequest& request, const std::string& id, const char* action,
                         const char* new_state, Counter* done, const std::function<Status()>& act,
                         const Responder& respond);
-  void metricsText(const HttpRequest& request, Responder respond);
-  void healthz(const HttpRequest& request, Responder respond);
-  void readyz(const HttpRequest& request, Responder respond);
+  void metricsText(const HttpRequest& request, const Responder& respond);
+  void healthz(const HttpRequest& request, const Responder& respond);
+  void readyz(const HttpRequest& request, const Responder& respond);
 
   const HubApiOptions options;
   Store& store;

@@ -141,8 +141,8 @@ void HubApi::Impl::ingest(const HttpRequest& request, Responder respond) {
 
   // Parse into a per-request arena: the whole DOM is dropped at once when this returns
   // (decoded events own their data).
-  boost::json::monotonic_resource arena(
-      std::min<size_t>(request.body.size() + request.body.size() / 2 + 1024, 64 * 1024 * 1024));
+  boost::json::monotonic_resource arena(std::min<size_t>(
+      request.body.size() + request.body.size() / 2 + 1024, size_t{64} * 1024 * 1024));
   IngestRecords parsed(&arena);
   IngestParseError parse_error;
   const IngestParseOutcome outcome =

@@ -100,16 +100,16 @@ Result<Event> decodeEvent(const json::value& input, std::vector<FieldError>& err
       event.occurred_at = *parsed;
     }
   }
-  auto copyString = [&](std::string_view key, std::string& out) {
+  auto copy_string = [&](std::string_view key, std::string& out) {
     if (auto* s = stringField(*obj, key, false, limits.max_string_length, errors)) {
       out.assign(s->data(), s->size());
     }
   };
-  copyString("site", event.site);
-  copyString("source", event.source);
-  copyString("asset", event.asset);
-  copyString("correlation_id", event.correlation_id);
-  copyString("causation_id", event.causation_id);
+  copy_string("site", event.site);
+  copy_string("source", event.source);
+  copy_string("asset", event.asset);
+  copy_string("correlation_id", event.correlation_id);
+  copy_string("causation_id", event.causation_id);
 
   if (const json::value* ctx = obj->if_contains("context"); ctx && !ctx->is_null()) {
     if (const json::object* ctx_obj = ctx->if_object()) {

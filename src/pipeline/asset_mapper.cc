@@ -1,5 +1,7 @@
 #include "plantbridge/pipeline/asset_mapper.h"
 
+#include <fmt/format.h>
+
 #include "text_util.h"
 
 namespace pb {
@@ -45,7 +47,7 @@ Result<StageOutcome> AssetMapper::apply(Event& event, StageContext& ctx) const {
     auto& slot = event.context[key];
     if (slot.empty()) {
       slot = value;
-      added.push_back(key + "=" + value);
+      added.push_back(fmt::format("{}={}", key, value));
     }
   }
   if (added.empty()) {

@@ -74,6 +74,7 @@ Result<std::unique_ptr<Pipeline>> Pipeline::create(const Config& config,
   buildConfiguredStages(config, pipeline->map_.get(), pipeline->dedupe_, pipeline->route_, found);
   if (!found.empty()) {
     std::vector<std::string> lines;
+    lines.reserve(found.size());
     for (const auto& e : found) lines.push_back(e.toString());
     if (errors) errors->insert(errors->end(), found.begin(), found.end());
     return Status::invalidArgument("pipeline config: " + pipeline_detail::join(lines, "; "));

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <set>
 
+#include <fmt/format.h>
+
 #include "text_util.h"
 
 namespace pb {
@@ -38,7 +40,8 @@ std::unique_ptr<RouteStage> RouteStage::create(const std::vector<RouteConfig>& r
       std::string why;
       if (!isMatchablePath(field)) {
         if (!isValidFieldPath(field, &why)) why = "not a scalar field";
-        error(prefix + ".match." + field, "cannot match on " + quoted(field) + ": " + why);
+        error(fmt::format("{}.match.{}", prefix, field),
+              fmt::format("cannot match on {}: {}", quoted(field), why));
       }
     }
     for (const auto& field : config.require) {
@@ -148,6 +151,7 @@ Result<StageOutcome> RouteStage::apply(Event& event, StageContext& ctx) const {
   // All or nothing (route_stage.h): a parked event plans no transaction at all.
   if (!problems.empty()) return StageOutcome::exception(pipeline_detail::join(problems, "; "));
   std::vector<std::string> parts;
+  parts.reserve(planned.size());
   for (const auto& tx : planned) {
     parts.push_back(tx.route + " -> " + tx.target + " (" + tx.id + ", ordering key " +
                     quoted(tx.ordering_key) + ")");

@@ -426,7 +426,7 @@ TEST(ConfigErrorsTest, BadEnumValues) {
   const auto r = load(R"(environment: prod
 log: {level: verbose}
 targets:
-  t: {kind: odoo, url: "http://h/x", method: post}
+  t: {kind: qms, url: "http://h/x", method: post}
 qualifiers:
   - {name: q, kind: edge_trigger, input_type: a.b}
 schemas:
@@ -435,7 +435,7 @@ schemas:
   EXPECT_CONFIG_ERROR(r, 1, "environment",
                       "'prod' is not one of development, test, staging, production");
   EXPECT_CONFIG_ERROR(r, 2, "log.level", "'verbose' is not one of trace");
-  EXPECT_CONFIG_ERROR(r, 4, "targets.t.kind", "'odoo' is not one of webhook");
+  EXPECT_CONFIG_ERROR(r, 4, "targets.t.kind", "'qms' is not one of webhook, odoo");
   EXPECT_CONFIG_ERROR(r, 4, "targets.t.method", "(did you mean 'POST'?)");
   EXPECT_CONFIG_ERROR(r, 6, "qualifiers[0].kind", "is not one of counter_delta");
 }

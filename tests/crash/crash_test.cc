@@ -30,16 +30,18 @@ constexpr int kKills = 20;
 constexpr int kClients = 4;
 constexpr int kBatch = 10;
 
+// A port that was free a moment ago, or 0 when none could be had.
 uint16_t freePort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
   socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   close(fd);
-  return ntohs(addr.sin_port);
+  return ok ? ntohs(addr.sin_port) : 0;
 }
 
 struct Acknowledged {
@@ -104,6 +106,7 @@ void clientLoop(int index, uint16_t port, const std::atomic<bool>& stop, Acknowl
 TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDeliveredExactlyOnce) {
   HarnessOptions options;
   options.hub_port = freePort();
+  ASSERT_NE(options.hub_port, 0) << "no free port";
   HubHarness harness(options);
   ASSERT_TRUE(harness.startSink().isOk());
   ASSERT_TRUE(harness.writeConfig().isOk());
@@ -112,6 +115,7 @@ TEST(CrashTest, AcknowledgedEventsSurviveSigkillAndAreDeliveredExactlyOnce) {
   Acknowledged acked;
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int i = 0; i < kClients; ++i) {
     clients.emplace_back(clientLoop, i, harness.hubPort(), std::cref(stop), std::ref(acked));
   }

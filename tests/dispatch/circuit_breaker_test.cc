@@ -9,7 +9,7 @@ using State = CircuitBreaker::State;
 using Outcome = CircuitBreaker::Outcome;
 using std::chrono::seconds;
 
-const CircuitBreaker::SteadyTime kT0{seconds(1000)};
+constexpr CircuitBreaker::SteadyTime kT0{seconds(1000)};
 
 CircuitBreaker makeBreaker(int threshold = 3) {
   CircuitBreakerConfig c;

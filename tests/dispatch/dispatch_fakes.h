@@ -275,7 +275,7 @@ class ScriptedRandom final : public RandomSource {
 };
 
 // The manual clock's start in the dispatcher tests (January 2027).
-inline const TimePoint kTestEpoch = fromUnixMicros(1'800'000'000'000'000);
+inline constexpr TimePoint kTestEpoch = fromUnixMicros(1'800'000'000'000'000);
 
 inline Transaction makeTx(const std::string& id, const std::string& key,
                           const std::string& target = "t", TimePoint created_at = kTestEpoch) {

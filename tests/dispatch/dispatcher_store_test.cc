@@ -188,7 +188,7 @@ TEST_F(DispatcherStoreTest, ThreadedDispatchDeliversEveryTransactionOnceInOrder)
   dispatcher_ =
       std::make_unique<Dispatcher>(config(), target_, *observed_, system_clock, random_, metrics_);
   dispatcher_->start();
-  ASSERT_TRUE(observed_->waitForFinal(kKeys * kPerKey));
+  ASSERT_TRUE(observed_->waitForFinal(static_cast<size_t>(kKeys * kPerKey)));
   EXPECT_TRUE(dispatcher_->stop(seconds(10)));
   auto pending = store_->outbox().pendingByTarget();
   ASSERT_TRUE(pending.isOk());

@@ -20,7 +20,7 @@ using test::ScriptedRandom;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-const TimePoint kStart = test::kTestEpoch;
+constexpr TimePoint kStart = test::kTestEpoch;
 
 TargetConfig targetConfig() {
   TargetConfig c;
@@ -38,7 +38,7 @@ TargetConfig targetConfig() {
 // A dispatcher over the in-memory outbox, driven by hand: pumpOnce() and a manual clock.
 class DispatcherTest : public ::testing::Test {
  protected:
-  void make(TargetConfig config = targetConfig()) {
+  void make(const TargetConfig& config = targetConfig()) {
     dispatcher_ = std::make_unique<Dispatcher>(config, target_, outbox_, clock_, random_, metrics_);
   }
   // Pumps until nothing more starts or finishes.
@@ -50,7 +50,7 @@ class DispatcherTest : public ::testing::Test {
     }
     FAIL() << "the dispatcher did not settle";
   }
-  uint64_t counter(const std::string& name, Labels labels) {
+  uint64_t counter(const std::string& name, const Labels& labels) {
     return metrics_.counter(name, "", labels).value();
   }
   double gauge(const std::string& name) {
@@ -376,7 +376,7 @@ TEST_F(DispatcherTest, ResultsArrivingAfterStopAreIgnored) {
 
 class ThreadedDispatcherTest : public ::testing::Test {
  protected:
-  void make(TargetConfig config, DispatcherOptions options = {}) {
+  void make(const TargetConfig& config, DispatcherOptions options = {}) {
     dispatcher_ =
         std::make_unique<Dispatcher>(config, target_, outbox_, clock_, random_, metrics_, options);
   }
@@ -409,7 +409,8 @@ TEST_F(ThreadedDispatcherTest, DeliversEverythingKeepingOrderPerKey) {
     seen[tx.ordering_key].push_back(std::stoi(tx.id.substr(tx.id.find('-') + 1)));
     return DeliveryResult::delivered(200);
   });
-  const int kKeys = 5, kPerKey = 40;
+  constexpr int kKeys = 5;
+  constexpr int kPerKey = 40;
   for (int i = 0; i < kPerKey; ++i) {
     for (int k = 0; k < kKeys; ++k) {
       outbox_.add(makeTx("k" + std::to_string(k) + "-" + std::to_string(i), "k" + std::to_string(k),
@@ -418,7 +419,8 @@ TEST_F(ThreadedDispatcherTest, DeliversEverythingKeepingOrderPerKey) {
   }
   dispatcher_->start();
   dispatcher_->wake();
-  ASSERT_TRUE(outbox_.waitForState(TransactionState::kDelivered, kKeys * kPerKey));
+  ASSERT_TRUE(
+      outbox_.waitForState(TransactionState::kDelivered, static_cast<size_t>(kKeys * kPerKey)));
   EXPECT_LE(target_.maxInFlight(), 4);
   std::lock_guard<std::mutex> lock(mu);
   for (const auto& [key, order] : seen) {

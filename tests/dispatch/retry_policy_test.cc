@@ -12,7 +12,7 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-const TimePoint kNow = fromUnixMicros(1'800'000'000'000'000);
+constexpr TimePoint kNow = fromUnixMicros(1'800'000'000'000'000);
 
 RetryConfig retryConfig() {
   RetryConfig r;

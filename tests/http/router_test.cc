@@ -2,7 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <iterator>
 #include <optional>
+
+#include <fmt/format.h>
 
 namespace pb {
 namespace {
@@ -24,9 +27,12 @@ HttpResponse route(const Router& router, const HttpRequest& request) {
 }
 
 RouteHandler echo(std::string name) {
-  return [name](const HttpRequest&, const PathParams& params, Responder respond) {
+  return [name = std::move(name)](const HttpRequest&, const PathParams& params,
+                                  const Responder& respond) {
     std::string body = name;
-    for (const auto& [key, value] : params.all()) body += " " + key + "=" + value;
+    for (const auto& [key, value] : params.all()) {
+      fmt::format_to(std::back_inserter(body), " {}={}", key, value);
+    }
     respond(HttpResponse::text(200, body));
   };
 }

@@ -104,7 +104,7 @@ class HubApiTest : public ::testing::Test {
   }
 
   HttpResponse call(std::string method, std::string target, std::string body = {},
-                    std::string_view token = {}, std::string content_type = {}) {
+                    std::string_view token = {}, const std::string& content_type = {}) {
     HttpRequest r;
     r.method = std::move(method);
     r.target = std::move(target);
@@ -124,8 +124,8 @@ class HubApiTest : public ::testing::Test {
     return future.get();
   }
   HttpResponse ingest(std::string body, std::string_view token = kIngestToken,
-                      std::string content_type = "application/json") {
-    return call("POST", "/v1/events", std::move(body), token, std::move(content_type));
+                      const std::string& content_type = "application/json") {
+    return call("POST", "/v1/events", std::move(body), token, content_type);
   }
 
   bool journaled(const std::string& id) {
@@ -343,6 +343,7 @@ TEST_F(HubApiTest, TooManyRecordsIs413) {
 
 TEST_F(HubApiTest, RateLimitIs429WithRetryAfterAndRefills) {
   std::vector<std::string> ten;
+  ten.reserve(10);
   for (int i = 0; i < 10; ++i) ten.push_back(event("rl-" + std::to_string(i)));
   ASSERT_EQ(ingest(array(ten), kLimitedToken).status, 200);
   HttpResponse r = ingest(event("rl-10"), kLimitedToken);
@@ -357,6 +358,7 @@ TEST_F(HubApiTest, RateLimitIs429WithRetryAfterAndRefills) {
 
 TEST_F(HubApiTest, BatchLargerThanTheTokensBurstIs413) {
   std::vector<std::string> eleven;
+  eleven.reserve(11);
   for (int i = 0; i < 11; ++i) eleven.push_back(event("burst-" + std::to_string(i)));
   HttpResponse r = ingest(array(eleven), kLimitedToken);
   EXPECT_EQ(r.status, 413);

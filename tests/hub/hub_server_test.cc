@@ -82,6 +82,7 @@ TEST_F(HubServerTest, ConcurrentClientsAreAcknowledgedOnlyWhenJournaled) {
   std::atomic<int> accepted{0};
   std::atomic<int> failures{0};
   std::vector<std::thread> clients;
+  clients.reserve(kClients);
   for (int c = 0; c < kClients; ++c) {
     clients.emplace_back([&, c] {
       auto client = test::HttpClient::connect("127.0.0.1", server_->port());

@@ -88,13 +88,13 @@ TEST_F(HubIntegrationTest, BadRecordIsRejectedWithItsFieldAndTheGoodOnesAreKept)
   EXPECT_EQ(answer["accepted"].as_int64(), 1);
   EXPECT_EQ(answer["rejected"].as_int64(), 3);
   auto results = answer["results"].as_array();
-  auto firstErrorField = [&](size_t i) {
+  auto first_error_field = [&](size_t i) {
     return std::string(
         results[i].as_object()["errors"].as_array()[0].as_object()["field"].as_string());
   };
-  EXPECT_EQ(firstErrorField(1), "payload.quantity");
-  EXPECT_EQ(firstErrorField(2), "type");
-  EXPECT_EQ(firstErrorField(3), "occurred_at");
+  EXPECT_EQ(first_error_field(1), "payload.quantity");
+  EXPECT_EQ(first_error_field(2), "type");
+  EXPECT_EQ(first_error_field(3), "occurred_at");
   ASSERT_TRUE(harness_->waitForSinkDistinct(1, std::chrono::seconds(30)).isOk());
 }
 
@@ -123,7 +123,7 @@ TEST_F(HubIntegrationTest, AuthenticationAndScopesAreEnforced) {
 }
 
 TEST_F(HubIntegrationTest, HugeBodyIs413AndTheServerKeepsServing) {
-  std::string huge(2 * 1024 * 1024, ' ');
+  std::string huge(size_t{2} * 1024 * 1024, ' ');
   auto r = harness_->postEvents(huge);
   // The server may close before reading it all; either an answer 413 or a closed connection.
   if (r.isOk()) {

@@ -26,7 +26,7 @@ class ReplayerTest : public test::SqlitePipelineFixture {
       if (report->records == 0) return;
     }
   }
-  ReplaySummary replay(const ReplayFilter& filter = {}, ReplayOptions options = {}) {
+  ReplaySummary replay(const ReplayFilter& filter = {}, const ReplayOptions& options = {}) {
     Replayer replayer(*pipeline_, store_->journal(), store_->pipeline());
     auto summary = replayer.run(filter, options);
     EXPECT_TRUE(summary.isOk()) << summary.status().toString();
@@ -165,6 +165,7 @@ TEST_F(ReplayerTest, ReplayRepeatsLiveDedupeDecisions) {
 
 TEST_F(ReplayerTest, ProgressIsReportedUpToTheTotal) {
   std::vector<Event> events;
+  events.reserve(7);
   for (int i = 0; i < 7; ++i) {
     events.push_back(productionCount("c" + std::to_string(i), 1, "2026-11-22T10:00:00Z"));
   }

@@ -29,9 +29,9 @@ RouteConfig countToErp() {
 }
 
 struct RouteStageFixture {
-  explicit RouteStageFixture(std::vector<RouteConfig> routes,
-                             std::vector<AssetMapping> mappings = {{"CNC-07",
-                                                                    {{"work_center", "7"}}}})
+  explicit RouteStageFixture(const std::vector<RouteConfig>& routes,
+                             const std::vector<AssetMapping>& mappings = {{"CNC-07",
+                                                                           {{"work_center", "7"}}}})
       : mapper(mappings) {
     std::vector<ConfigError> errors;
     stage = RouteStage::create(routes, &mapper, errors);
@@ -236,6 +236,7 @@ TEST(RouteStageConfigTest, EveryProblemIsReportedWithItsKey) {
   auto stage = RouteStage::create({bad_body, bad_match, duplicate}, nullptr, errors);
   EXPECT_EQ(stage, nullptr);
   std::vector<std::string> keys;
+  keys.reserve(errors.size());
   for (const auto& e : errors) keys.push_back(e.key);
   EXPECT_THAT(keys, ::testing::ElementsAre("routes.count-to-erp.body", "routes.m.target",
                                            "routes.m.match.colour", "routes.m.match.payload",

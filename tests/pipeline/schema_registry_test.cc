@@ -16,6 +16,7 @@ using ::testing::IsEmpty;
 
 std::vector<std::string> messages(const std::vector<FieldError>& errors) {
   std::vector<std::string> out;
+  out.reserve(errors.size());
   for (const auto& e : errors) out.push_back(e.toString());
   return out;
 }
@@ -39,7 +40,7 @@ Event validCount() {
   return e;
 }
 
-const TimePoint kNow = at("2026-11-22T10:00:00Z");
+constexpr TimePoint kNow = fromUnixMicros(1'795'341'600'000'000);  // 2026-11-22T10:00:00Z
 
 TEST(SchemaRegistryTest, ValidEventHasNoErrors) {
   EXPECT_THAT(registry().validate(validCount(), kNow), IsEmpty());

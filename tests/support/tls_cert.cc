@@ -34,7 +34,7 @@ Result<TestCertificate> writeSelfSignedCertificate(const std::string& dir, const
   static long serial = 1;
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), serial++);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 24L * 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,

@@ -10,7 +10,7 @@ using Kind = DeliveryResult::Kind;
 using std::chrono::seconds;
 using ::testing::HasSubstr;
 
-const TimePoint kNow = fromUnixMicros(1'445'412'000'000'000);  // 2015-10-21T07:20:00Z
+constexpr TimePoint kNow = fromUnixMicros(1'445'412'000'000'000);  // 2015-10-21T07:20:00Z
 
 struct StatusCase {
   int status;

@@ -47,7 +47,7 @@ Result<HttpAnswer> exchange(Stream& stream, const std::string& method, const std
   if (ec) return Status::unavailable("write: " + ec.message());
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(256 * 1024 * 1024);
+  parser.body_limit(uint64_t{256} * 1024 * 1024);
   http::read(stream, buffer, parser, ec);
   if (ec) return Status::unavailable("read: " + ec.message());
   return HttpAnswer{static_cast<int>(parser.get().result_int()), parser.get().body()};
@@ -93,6 +93,7 @@ Status SinkProcess::start(std::vector<std::string> args) {
   std::vector<std::string> argv_strings{PB_HTTP_SINK};
   argv_strings.insert(argv_strings.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_strings.size() + 1);
   for (auto& a : argv_strings) argv.push_back(a.data());
   argv.push_back(nullptr);
   const int rc = ::posix_spawn(&pid_, PB_HTTP_SINK, &actions, nullptr, argv.data(), environ);
@@ -181,7 +182,7 @@ Result<std::pair<std::string, std::string>> writeSelfSignedCertificate(const std
   X509_set_version(cert.get(), 2);
   ASN1_INTEGER_set(X509_get_serialNumber(cert.get()), 1);
   X509_gmtime_adj(X509_getm_notBefore(cert.get()), -3600);
-  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7 * 24 * 3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), 7L * 24 * 3600);
   X509_set_pubkey(cert.get(), key.get());
   X509_NAME* name = X509_get_subject_name(cert.get());
   X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,

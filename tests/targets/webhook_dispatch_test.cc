@@ -47,7 +47,7 @@ TEST(WebhookThroughputTest, TargetAloneAtConcurrency8) {
       if (next == count) return;
       i = next++;
     }
-    target->deliverAsync(test::hookTx("t" + std::to_string(i)), [&](DeliveryResult r) {
+    target->deliverAsync(test::hookTx("t" + std::to_string(i)), [&](const DeliveryResult& r) {
       {
         std::lock_guard<std::mutex> lock(mu);
         ++done;

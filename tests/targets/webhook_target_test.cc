@@ -276,7 +276,8 @@ TEST_F(WebhookTargetTest, ShutdownReportsDeliveriesInFlightAsRetry) {
   ASSERT_TRUE(target);
   auto promise = std::make_shared<std::promise<DeliveryResult>>();
   auto future = promise->get_future();
-  target->deliverAsync(hookTx("a"), [promise](DeliveryResult r) { promise->set_value(r); });
+  target->deliverAsync(hookTx("a"),
+                       [promise](DeliveryResult r) { promise->set_value(std::move(r)); });
   target->shutdown();
   ASSERT_EQ(future.wait_for(seconds(1)), std::future_status::ready);
   const DeliveryResult r = future.get();
@@ -296,7 +297,7 @@ TEST_F(WebhookTargetTest, ManyConcurrentDeliveriesAllArrive) {
   std::condition_variable cv;
   int done = 0, delivered = 0;
   for (int i = 0; i < kCount; ++i) {
-    target->deliverAsync(hookTx("c" + std::to_string(i)), [&](DeliveryResult r) {
+    target->deliverAsync(hookTx("c" + std::to_string(i)), [&](const DeliveryResult& r) {
       std::lock_guard<std::mutex> lock(mu);
       ++done;
       if (r.kind == Kind::kDelivered) ++delivered;
@@ -313,7 +314,7 @@ TEST_F(WebhookTargetTest, ManyConcurrentDeliveriesAllArrive) {
 
 TEST(WebhookFactoryTest, RejectsBadConfigNamingTheKey) {
   SystemClock clock;
-  auto check = [&](TargetConfig c, const std::string& expected) {
+  auto check = [&](const TargetConfig& c, const std::string& expected) {
     auto t = makeWebhookTarget(c, clock);
     ASSERT_FALSE(t.isOk()) << expected;
     EXPECT_EQ(t.status().code(), StatusCode::kInvalidArgument);

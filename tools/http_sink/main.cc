@@ -108,7 +108,7 @@ std::string hmacHex(const std::string& key, const std::string& message) {
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &len);
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out;
-  out.reserve(len * 2);
+  out.reserve(size_t{len} * 2);
   for (unsigned int i = 0; i < len; ++i) {
     out.push_back(kHex[digest[i] >> 4]);
     out.push_back(kHex[digest[i] & 0xF]);
@@ -439,7 +439,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void read() {
     parser_.emplace();
-    parser_->body_limit(64 * 1024 * 1024);
+    parser_->body_limit(uint64_t{64} * 1024 * 1024);
     http::async_read(stream_, buffer_, *parser_,
                      [self = this->shared_from_this()](ErrorCode ec, size_t) { self->onRead(ec); });
   }
@@ -483,7 +483,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
 class Listener {
  public:
-  Listener(asio::io_context& io, Sink& sink, tcp::endpoint endpoint, ssl::context* tls)
+  Listener(asio::io_context& io, Sink& sink, const tcp::endpoint& endpoint, ssl::context* tls)
       : io_(io), sink_(sink), acceptor_(io), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(asio::socket_base::reuse_address(true));

@@ -24,7 +24,7 @@ Result<TimePoint> parseRfc3339(std::string_view text);
 std::string formatRfc3339(TimePoint t);
 // Microseconds since the Unix epoch, the form the store keeps.
 inline int64_t toUnixMicros(TimePoint t) { return t.time_since_epoch().count(); }
-inline TimePoint fromUnixMicros(int64_t us) { return TimePoint(Micros(us)); }
+constexpr TimePoint fromUnixMicros(int64_t us) { return TimePoint(Micros(us)); }
 
 // Parses a duration such as "500ms", "30s", "5m", "2h", "1d" (config values).
 Result<std::chrono::milliseconds> parseDuration(std::string_view text);

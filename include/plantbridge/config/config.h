@@ -24,7 +24,7 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;  // 0: any free port (tests); the chosen port is printed and logged
   std::optional<TlsConfig> tls;
-  size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t max_body_bytes = size_t{8} * 1024 * 1024;
   size_t max_records_per_request = 10000;
   int threads = 2;
 };
@@ -134,14 +134,32 @@ struct WebhookTargetConfig {
   std::string ca_file;  // for https; system default if empty
 };
 
+// kind: odoo. See docs/targets/odoo.md.
+struct OdooTargetConfig {
+  std::string url;  // http(s)://host[:port][/prefix]; /jsonrpc and /json/2/... go below it
+  std::string db;
+  std::string user;  // the integration user's login
+  // The API key: resolved from api_key_file / api_key_env at load (never logged). The target
+  // re-reads api_key_file when it changes, so a rotated key works without a restart.
+  std::string api_key;
+  std::string api_key_file;
+  std::string api_key_env;
+  Millis timeout{std::chrono::seconds(60)};
+  std::string ca_file;  // for https; system default if empty
+  // Odoo's major version when set (16..99): skips detection and picks the protocol (JSON-RPC
+  // below 19, JSON-2 from 19). 0: detected at start-up with common.version.
+  int version = 0;
+};
+
 struct TargetConfig {
   std::string name;
-  std::string kind;  // "webhook" (Odoo, QMS, CMMS later)
+  std::string kind;  // "webhook" or "odoo" (QMS, CMMS later)
   int concurrency = 4;
   RateLimitConfig rate_limit;
   RetryConfig retry;
   CircuitBreakerConfig circuit_breaker;
   WebhookTargetConfig webhook;
+  OdooTargetConfig odoo;  // kind: odoo
 };
 
 struct LogConfig {

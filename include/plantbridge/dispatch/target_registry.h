@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "plantbridge/common/metrics.h"
 #include "plantbridge/common/status.h"
 #include "plantbridge/common/time.h"
 #include "plantbridge/config/config.h"
@@ -19,6 +20,8 @@ namespace pb {
 // What a factory may use besides the target's own config. Must outlive the targets made.
 struct TargetContext {
   const Clock& clock;
+  // Where targets declare their own metrics (e.g. plantbridge_odoo_server_info); may be null.
+  MetricsRegistry* metrics = nullptr;
 };
 
 using TargetFactory =

@@ -42,8 +42,8 @@ struct HttpServerOptions {
   // Both set: HTTPS only. Both empty: plain HTTP.
   std::string tls_cert_file;  // PEM, certificate chain (leaf first)
   std::string tls_key_file;   // PEM, private key
-  size_t max_body_bytes = 8 * 1024 * 1024;
-  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = size_t{8} * 1024 * 1024;
+  size_t max_header_bytes = size_t{16} * 1024;
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
   std::chrono::milliseconds header_timeout{std::chrono::seconds(10)};
   std::chrono::milliseconds body_timeout{std::chrono::seconds(30)};

@@ -47,7 +47,7 @@
 namespace pb {
 
 struct HubApiOptions {
-  size_t max_body_bytes = 8 * 1024 * 1024;
+  size_t max_body_bytes = size_t{8} * 1024 * 1024;
   size_t max_records_per_request = 10000;
   // Journal backlog (journaled, not yet processed) above which ingest answers 503; <= 0: none.
   int64_t high_water_mark = 1'000'000;

@@ -24,6 +24,8 @@ namespace pb {
 struct Subject {
   std::string kind;
   std::string id;
+  // clang-tidy 14 flags the 0 of the synthesized `(a <=> b) < 0` (llvm/llvm-project#53961).
+  // NOLINTNEXTLINE(modernize-use-nullptr)
   auto operator<=>(const Subject&) const = default;
 };
 

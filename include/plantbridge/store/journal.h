@@ -16,11 +16,11 @@
 namespace pb {
 
 struct JournalRecord {
-  int64_t seq = 0;        // 1, 2, 3, ... without gaps
-  Event event;            // received_at is set
-  std::string body;       // the canonical JSON that was hashed (serializeEvent)
+  int64_t seq = 0;   // 1, 2, 3, ... without gaps
+  Event event;       // received_at is set
+  std::string body;  // the canonical JSON that was hashed (serializeEvent)
   Sha256Digest prev_hash{};
-  Sha256Digest hash{};    // sha256(prev_hash || seq as 8 bytes big-endian || body)
+  Sha256Digest hash{};  // sha256(prev_hash || seq as 8 bytes big-endian || body)
 };
 
 enum class AppendOutcome { kAccepted, kDuplicate };

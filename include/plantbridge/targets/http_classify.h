@@ -15,6 +15,7 @@
 
 #include "plantbridge/common/time.h"
 #include "plantbridge/dispatch/target.h"
+#include "plantbridge/transport/http_client.h"
 
 namespace pb {
 
@@ -28,18 +29,8 @@ struct HttpStatusRule {
 // The rules, most specific first; the first matching row wins.
 std::span<const HttpStatusRule> httpStatusRules();
 
-// Kinds of transport failure; all are retried (the breaker stops hammering a dead peer).
-enum class TransportFailure {
-  kResolve,          // DNS lookup failed
-  kConnectRefused,   // nobody listens
-  kConnectionReset,  // the peer reset or closed the connection mid-request
-  kTimeout,          // the request did not complete within the target's timeout
-  kTls,              // handshake or certificate verification failed
-  kProtocol,         // the answer was not valid HTTP
-  kCanceled,         // the target is shutting down
-  kOther,
-};
-const char* transportFailureName(TransportFailure failure);
+// Transport failures (TransportFailure, transportFailureName) are defined by the shared HTTP
+// client, plantbridge/transport/http_client.h; all of them are retried.
 
 // Default cap for messages taken from a response body.
 inline constexpr size_t kMaxTargetMessageBytes = 2048;

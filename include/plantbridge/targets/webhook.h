@@ -29,7 +29,7 @@ inline constexpr const char* kWebhookKind = "webhook";
 struct WebhookTargetOptions {
   // The largest response body read; a larger one ends the connection (the status still
   // classifies the answer).
-  size_t max_response_body_bytes = 1024 * 1024;
+  size_t max_response_body_bytes = size_t{1024} * 1024;
   size_t max_message_bytes = 2048;
   // Idle keep-alive connections older than this are not reused.
   std::chrono::milliseconds max_idle{std::chrono::seconds(30)};

@@ -56,28 +56,6 @@ std::optional<TimePoint> makeTime(int year, int month, int day, int h, int m, in
 
 std::span<const HttpStatusRule> httpStatusRules() { return kStatusRules; }
 
-const char* transportFailureName(TransportFailure failure) {
-  switch (failure) {
-    case TransportFailure::kResolve:
-      return "name resolution failed";
-    case TransportFailure::kConnectRefused:
-      return "connection refused";
-    case TransportFailure::kConnectionReset:
-      return "connection closed";
-    case TransportFailure::kTimeout:
-      return "timeout";
-    case TransportFailure::kTls:
-      return "TLS error";
-    case TransportFailure::kProtocol:
-      return "invalid HTTP answer";
-    case TransportFailure::kCanceled:
-      return "canceled";
-    case TransportFailure::kOther:
-      return "transport error";
-  }
-  return "transport error";
-}
-
 std::string truncateUtf8(std::string_view text, size_t max_bytes) {
   if (text.size() <= max_bytes) return std::string(text);
   static constexpr std::string_view kEllipsis = "\xE2\x80\xA6";  // …
