@@ -9,6 +9,7 @@
 #include "dispatch_fakes.h"
 #include "plantbridge/dispatch/dispatcher.h"
 #include "plantbridge/store/store.h"
+#include "support/final_counting_outbox.h"
 
 namespace pb {
 namespace {
@@ -18,55 +19,6 @@ using std::chrono::seconds;
 using test::FakeTarget;
 using test::makeTx;
 using ::testing::ElementsAre;
-
-// Forwards to the real outbox and lets a test wait for recorded attempts.
-class ObservedOutbox final : public Outbox {
- public:
-  explicit ObservedOutbox(Outbox& inner) : inner_(inner) {}
-  Result<std::vector<OutboxEntry>> due(const std::string& target, TimePoint now,
-                                       const std::set<std::string>& busy, size_t limit) override {
-    return inner_.due(target, now, busy, limit);
-  }
-  Result<std::optional<TimePoint>> nextDueAt(const std::string& target) override {
-    return inner_.nextDueAt(target);
-  }
-  Status recordAttempt(const AttemptRecord& record) override {
-    Status st = inner_.recordAttempt(record);
-    std::lock_guard<std::mutex> lock(mu_);
-    if (st.isOk() && record.new_state != TransactionState::kPending) ++final_;
-    cv_.notify_all();
-    return st;
-  }
-  Result<std::optional<OutboxEntry>> get(const std::string& id) override { return inner_.get(id); }
-  Result<std::vector<OutboxEntry>> byEvent(const std::string& id) override {
-    return inner_.byEvent(id);
-  }
-  Result<std::vector<Attempt>> attempts(const std::string& id) override {
-    return inner_.attempts(id);
-  }
-  Result<std::vector<OutboxEntry>> deadLetters(int64_t before, size_t limit) override {
-    return inner_.deadLetters(before, limit);
-  }
-  Status retryDead(const std::string& id, TimePoint now) override {
-    return inner_.retryDead(id, now);
-  }
-  Status discardDead(const std::string& id) override { return inner_.discardDead(id); }
-  Result<std::map<std::string, int64_t>> pendingByTarget() override {
-    return inner_.pendingByTarget();
-  }
-  Result<int64_t> deadCount() override { return inner_.deadCount(); }
-
-  bool waitForFinal(size_t n) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, test::kWaitLimit, [&] { return final_ >= n; });
-  }
-
- private:
-  Outbox& inner_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t final_ = 0;
-};
 
 class DispatcherStoreTest : public ::testing::Test {
  protected:
@@ -80,7 +32,7 @@ class DispatcherStoreTest : public ::testing::Test {
     auto store = openSqliteStore(options, clock_);
     ASSERT_TRUE(store.isOk()) << store.status().toString();
     store_ = std::move(store).value();
-    observed_ = std::make_unique<ObservedOutbox>(store_->outbox());
+    observed_ = std::make_unique<test::FinalCountingOutbox>(store_->outbox());
   }
   void TearDown() override {
     dispatcher_.reset();
@@ -116,7 +68,7 @@ class DispatcherStoreTest : public ::testing::Test {
   std::string dir_;
   ManualClock clock_{fromUnixMicros(1'800'000'000'000'000)};
   std::unique_ptr<Store> store_;
-  std::unique_ptr<ObservedOutbox> observed_;
+  std::unique_ptr<test::FinalCountingOutbox> observed_;
   FakeTarget target_;
   SystemRandom random_{3};
   MetricsRegistry metrics_;
@@ -188,7 +140,7 @@ TEST_F(DispatcherStoreTest, ThreadedDispatchDeliversEveryTransactionOnceInOrder)
   dispatcher_ =
       std::make_unique<Dispatcher>(config(), target_, *observed_, system_clock, random_, metrics_);
   dispatcher_->start();
-  ASSERT_TRUE(observed_->waitForFinal(static_cast<size_t>(kKeys * kPerKey)));
+  ASSERT_TRUE(observed_->waitForFinal(static_cast<size_t>(kKeys * kPerKey), test::kWaitLimit));
   EXPECT_TRUE(dispatcher_->stop(seconds(10)));
   auto pending = store_->outbox().pendingByTarget();
   ASSERT_TRUE(pending.isOk());

@@ -9,6 +9,7 @@
 #include "plantbridge/dispatch/dispatcher.h"
 #include "plantbridge/store/store.h"
 #include "sink_process.h"
+#include "support/final_counting_outbox.h"
 #include "webhook_test_util.h"
 
 namespace pb {
@@ -71,58 +72,6 @@ TEST(WebhookThroughputTest, TargetAloneAtConcurrency8) {
   EXPECT_EQ(*sink.stat("bad_signatures"), 0);
 }
 
-// Forwards to the real outbox; counts entries that reached a final state so the test can wait
-// for them without polling.
-class FinalCountingOutbox final : public Outbox {
- public:
-  explicit FinalCountingOutbox(Outbox& inner) : inner_(inner) {}
-  Result<std::vector<OutboxEntry>> due(const std::string& target, TimePoint now,
-                                       const std::set<std::string>& busy, size_t limit) override {
-    return inner_.due(target, now, busy, limit);
-  }
-  Result<std::optional<TimePoint>> nextDueAt(const std::string& target) override {
-    return inner_.nextDueAt(target);
-  }
-  Status recordAttempt(const AttemptRecord& record) override {
-    Status st = inner_.recordAttempt(record);
-    if (st.isOk() && record.new_state != TransactionState::kPending) {
-      std::lock_guard<std::mutex> lock(mu_);
-      ++final_;
-      cv_.notify_all();
-    }
-    return st;
-  }
-  Result<std::optional<OutboxEntry>> get(const std::string& id) override { return inner_.get(id); }
-  Result<std::vector<OutboxEntry>> byEvent(const std::string& id) override {
-    return inner_.byEvent(id);
-  }
-  Result<std::vector<Attempt>> attempts(const std::string& id) override {
-    return inner_.attempts(id);
-  }
-  Result<std::vector<OutboxEntry>> deadLetters(int64_t before, size_t limit) override {
-    return inner_.deadLetters(before, limit);
-  }
-  Status retryDead(const std::string& id, TimePoint now) override {
-    return inner_.retryDead(id, now);
-  }
-  Status discardDead(const std::string& id) override { return inner_.discardDead(id); }
-  Result<std::map<std::string, int64_t>> pendingByTarget() override {
-    return inner_.pendingByTarget();
-  }
-  Result<int64_t> deadCount() override { return inner_.deadCount(); }
-
-  bool waitForFinal(size_t n, std::chrono::seconds limit) {
-    std::unique_lock<std::mutex> lock(mu_);
-    return cv_.wait_for(lock, limit, [&] { return final_ >= n; });
-  }
-
- private:
-  Outbox& inner_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t final_ = 0;
-};
-
 class WebhookDispatchTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -169,7 +118,7 @@ TEST_F(WebhookDispatchTest, EveryTransactionArrivesExactlyOnceDespiteFailures) {
   ASSERT_TRUE(target);
   SystemRandom random;
   MetricsRegistry metrics;
-  FinalCountingOutbox outbox((*store)->outbox());
+  test::FinalCountingOutbox outbox((*store)->outbox());
   Dispatcher dispatcher(config, *target, outbox, clock, random, metrics);
   const auto t0 = std::chrono::steady_clock::now();
   dispatcher.start();
