@@ -840,6 +840,11 @@ class Loader {
       }
     }
     readDispatchKeys(s, target);
+    // Business operations wait in the target, not in the outbox, so that quantities of one
+    // order can be coalesced and the adaptive limit decides how many run: the dispatcher hands
+    // over more than `concurrency`.
+    target.in_flight = std::max(kOdooDefaultInFlight, target.concurrency);
+    s.readInt("in_flight", target.in_flight, 1, 100'000);
     target_names_.push_back(name);
     out.push_back(std::move(target));
   }

@@ -47,8 +47,9 @@ inline constexpr std::string_view kTarget[] = {"kind",
 // kind: odoo (the common keys kind, concurrency, rate_limit, retry, circuit_breaker, plus its
 // own; the webhook-only keys are refused by name).
 inline constexpr std::string_view kOdooTarget[] = {
-    "kind",    "url",     "db",          "user",       "api_key_file", "api_key_env",    "timeout",
-    "ca_file", "version", "concurrency", "rate_limit", "retry",        "circuit_breaker"};
+    "kind",        "url",        "db",      "user",           "api_key_file",
+    "api_key_env", "timeout",    "ca_file", "version",        "concurrency",
+    "in_flight",   "rate_limit", "retry",   "circuit_breaker"};
 inline constexpr std::string_view kRetry[] = {"initial_backoff", "max_backoff", "max_attempts",
                                               "max_age"};
 inline constexpr std::string_view kCircuitBreaker[] = {"failure_threshold", "open_for"};

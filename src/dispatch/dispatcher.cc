@@ -97,7 +97,7 @@ struct Dispatcher::Core : std::enable_shared_from_this<Dispatcher::Core> {
   Core(TargetConfig cfg, Target& t, Outbox& o, const Clock& c, RandomSource& r, MetricsRegistry& m,
        DispatcherOptions opts)
       : config(std::move(cfg)),
-        concurrency(std::max(1, config.concurrency)),
+        concurrency(std::max(1, config.in_flight > 0 ? config.in_flight : config.concurrency)),
         target(t),
         outbox(o),
         clock(c),

@@ -105,7 +105,8 @@ mappings:
     when: {type: downtime.started}
     target: sink
     require: [context.work_center]
-targets:
+)" << options_.extra_routes
+    << R"(targets:
   sink:
     kind: webhook
     url: http://127.0.0.1:)"

@@ -26,6 +26,7 @@ TEST(OdooConfigTest, FullOdooTargetLoadsEveryValue) {
     timeout: 45s
     version: "19.0"
     concurrency: 3
+    in_flight: 500
     retry: {max_attempts: 9}
 )"));
   ASSERT_CONFIG_OK(r);
@@ -33,6 +34,7 @@ TEST(OdooConfigTest, FullOdooTargetLoadsEveryValue) {
   const TargetConfig& t = r.config->targets[0];
   EXPECT_EQ(t.kind, "odoo");
   EXPECT_EQ(t.concurrency, 3);
+  EXPECT_EQ(t.in_flight, 500);
   EXPECT_EQ(t.retry.max_attempts, 9);
   EXPECT_EQ(t.odoo.url, "https://odoo.example.com");
   EXPECT_EQ(t.odoo.db, "mfg");
@@ -56,6 +58,9 @@ TEST(OdooConfigTest, DefaultsAndTheKeyFromTheEnvironment) {
   EXPECT_EQ(o.api_key_env, "PB_TEST_ODOO_CONFIG_KEY");
   EXPECT_EQ(o.timeout, std::chrono::seconds(60));
   EXPECT_EQ(o.version, 0);
+  // Operations wait in the target (coalescing, adaptive limit): more in flight than running.
+  EXPECT_EQ(r.config->targets[0].concurrency, 4);
+  EXPECT_EQ(r.config->targets[0].in_flight, kOdooDefaultInFlight);
 }
 
 TEST(OdooConfigTest, ProblemsNameTheLineAndKey) {

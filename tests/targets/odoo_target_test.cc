@@ -13,6 +13,7 @@
 #include "odoo_double_process.h"
 #include "plantbridge/targets/odoo.h"
 #include "sink_process.h"
+#include "support/deliver_and_wait.h"
 #include "support/temp_dir.h"
 
 namespace pb {
@@ -77,14 +78,7 @@ DeliveryResult deliverAndWait(Target& target, const std::string& body,
   tx.correlation_id = "corr-7";
   tx.target = target.name();
   tx.body = body;
-  auto promise = std::make_shared<std::promise<DeliveryResult>>();
-  auto future = promise->get_future();
-  target.deliverAsync(tx, [promise](DeliveryResult r) { promise->set_value(std::move(r)); });
-  if (future.wait_for(seconds(60)) != std::future_status::ready) {
-    ADD_FAILURE() << "no delivery result within 60 s";
-    return DeliveryResult::retry("test: no result");
-  }
-  return future.get();
+  return test::deliverAndWait(target, tx);
 }
 
 // The first id in a create's answer: an id (JSON-RPC create({...})) or a list of ids.

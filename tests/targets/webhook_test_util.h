@@ -11,6 +11,7 @@
 #include "plantbridge/config/config.h"
 #include "plantbridge/dispatch/target.h"
 #include "plantbridge/targets/webhook.h"
+#include "support/deliver_and_wait.h"
 
 namespace pb::test {
 
@@ -48,19 +49,6 @@ inline Transaction hookTx(const std::string& id, std::string body = {}) {
   tx.body = body.empty() ? R"({"workcenter_id":7,"loss":"Equipment Failure","id":")" + id + R"("})"
                          : std::move(body);
   return tx;
-}
-
-// Delivers and waits (bounded) for the result.
-inline DeliveryResult deliverAndWait(Target& target, const Transaction& tx,
-                                     std::chrono::seconds limit = std::chrono::seconds(30)) {
-  auto promise = std::make_shared<std::promise<DeliveryResult>>();
-  auto future = promise->get_future();
-  target.deliverAsync(tx, [promise](DeliveryResult r) { promise->set_value(std::move(r)); });
-  if (future.wait_for(limit) != std::future_status::ready) {
-    ADD_FAILURE() << "no delivery result within " << limit.count() << " s";
-    return DeliveryResult::retry("test: no result");
-  }
-  return future.get();
 }
 
 inline std::unique_ptr<Target> makeOrDie(const TargetConfig& config, const Clock& clock) {

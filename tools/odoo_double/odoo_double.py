@@ -1381,7 +1381,15 @@ def load_cell(env, model, field, kind, cell):
         if found is None or found[0] != spec.get("relation"):
             raise LookupError(f"No matching record found for external id '{cell}' in field '{label}'", None)
         return [found[1]] if ftype == "many2many" else found[1]
-    if kind == "dbref" or not isinstance(cell, str):
+    if kind == "dbref":  # Odoo's import: int(value) for a 'field/.id' column
+        try:
+            rid = int(cell)
+        except (TypeError, ValueError):
+            raise LookupError(f"Invalid database id '{cell}' for the field '{label}'", None)
+        if not env.exists(spec["relation"], rid):
+            raise LookupError(f"No matching record found for database id '{cell}' in field '{label}'", None)
+        return [rid] if ftype == "many2many" else rid
+    if not isinstance(cell, str):
         return cell
     if ftype == "selection":
         for key, text in spec.get("selection") or []:
@@ -3253,7 +3261,7 @@ ERROR_ALIASES = {
     "TypeError": "builtins.TypeError",
 }
 FAULT_KEYS = {"model", "method", "count", "protocol", "error", "message", "after", "http_status", "retry_after",
-              "delay_ms", "drop"}
+              "delay_ms", "delay_after_commit_ms", "drop"}
 
 
 class Faults:
@@ -3268,8 +3276,8 @@ class Faults:
         unknown = set(spec) - FAULT_KEYS
         if unknown:
             raise ValueError(f"unknown fault keys: {sorted(unknown)}")
-        if not {"error", "http_status", "delay_ms", "drop"} & set(spec):
-            raise ValueError("a fault needs one of error, http_status, delay_ms, drop")
+        if not {"error", "http_status", "delay_ms", "delay_after_commit_ms", "drop"} & set(spec):
+            raise ValueError("a fault needs one of error, http_status, delay_ms, delay_after_commit_ms, drop")
         if spec.get("drop") not in (None, "before", "after_commit"):
             raise ValueError("drop is 'before' or 'after_commit'")
         with self.lock:
@@ -3466,6 +3474,10 @@ class Double:
             self.load.release(rows)
         for url, body in postcommit:
             self.webhooks.send(url, body, "post_commit")
+        if fault and fault.get("delay_after_commit_ms"):
+            # Committed, the answer held back: the window in which a client can die after Odoo
+            # accepted its write and before it heard so (the exactly-once crash tests).
+            time.sleep(fault["delay_after_commit_ms"] / 1000.0)
         if fault and fault.get("drop") == "after_commit":
             raise DropConnection()
         return result

@@ -151,10 +151,15 @@ struct OdooTargetConfig {
   int version = 0;
 };
 
+inline constexpr int kOdooDefaultInFlight = 1000;
+
 struct TargetConfig {
   std::string name;
   std::string kind;  // "webhook" or "odoo" (QMS, CMMS later)
   int concurrency = 4;
+  // Transactions the dispatcher hands over at once; 0: `concurrency`. Odoo targets take more
+  // (kOdooDefaultInFlight) than they run (`concurrency`): see docs/targets/odoo.md.
+  int in_flight = 0;
   RateLimitConfig rate_limit;
   RetryConfig retry;
   CircuitBreakerConfig circuit_breaker;

@@ -7,10 +7,12 @@
 //   plantbridge_odoo_server_info{target="erp",version="18.0",protocol="jsonrpc"} 1
 // A server that cannot be reached is tried again by the next call.
 //
-// The target's transactions use the low-level form: the body is one ORM call,
+// A transaction's body is a business operation ({"operation": "scrap", ...}: a resumable,
+// exactly-once sequence of Odoo calls, src/targets/odoo/odoo_operations.h), or the low-level
+// form, one ORM call:
 //   {"model": "mrp.production", "method": "write", "args": [[7], {"qty_producing": 3}],
 //    "kwargs": {"context": {...}}}
-// executed as one Odoo call (one transaction in Odoo). Business operations come in part 2.
+// executed as one Odoo call (one transaction in Odoo).
 //
 // Outcomes are classified by the Odoo error's name (odoo_protocol.h): permanent errors are
 // rejected with Odoo's message (dead letter), the rest retried.
@@ -104,6 +106,18 @@ Result<std::unique_ptr<OdooClient>> makeOdooClient(const TargetConfig& config, c
 Result<std::unique_ptr<Target>> makeOdooTarget(const TargetConfig& config, const Clock& clock,
                                                MetricsRegistry* metrics = nullptr,
                                                OdooClientOptions options = {});
+
+// What an odoo target's business operations did so far.
+struct OdooOperationStats {
+  uint64_t operations = 0;          // operations answered, coalesced ones included
+  uint64_t coalesced = 0;           // answered by a later operation's write
+  uint64_t calls = 0;               // Odoo calls the operations made
+  int64_t call_latency_us = 0;      // their latencies, summed
+  size_t concurrency_limit = 0;     // operations allowed at once now
+  int64_t baseline_latency_us = 0;  // Odoo's learnt unloaded call latency
+};
+// Zeros when `target` is not an odoo target.
+OdooOperationStats odooOperationStats(Target& target);
 
 // The client behind an odoo target, or nullptr when `target` is not one.
 OdooClient* odooClientOf(Target& target);
