@@ -11,7 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
 namespace {
 
-TEST(FuzzCorpusTest, EveryCorpusInputIsHandled) {
+TEST(PB_FUZZ_CORPUS_SUITE, EveryCorpusInputIsHandled) {
   std::filesystem::path dir = PB_FUZZ_CORPUS_DIR;
   ASSERT_TRUE(std::filesystem::is_directory(dir)) << dir;
   size_t files = 0;
