@@ -427,6 +427,20 @@ TEST_P(OdooOperationsTest, CompletionNamesTheProducedLotOnce) {
   EXPECT_EQ(count("stock.lot", "name", json::value("LOT-42")), 1u);
 }
 
+TEST_P(OdooOperationsTest, ConsumptionWritesTheComponentMoveOnce) {
+  const char* body = R"({"operation":"consumption","production_id":1,"product_id":2,"quantity":7})";
+  EXPECT_THAT(delivered(body, "tx-cons"), HasSubstr("7 of product 2 consumed (move 1)"));
+  const json::object move = record("stock.move", 1);
+  EXPECT_EQ(move.at("quantity").to_number<double>(), 7.0);
+  EXPECT_EQ(move.at("picked"), true);
+  EXPECT_THAT(delivered(body, "tx-cons"), HasSubstr("already so"));
+  EXPECT_EQ(calls("stock.move.write"), 1);
+  const DeliveryResult none = deliver(
+      R"({"operation":"consumption","production_id":1,"product_id":1,"quantity":1})", "tx-x");
+  EXPECT_EQ(none.kind, Kind::kReject);
+  EXPECT_THAT(none.message, HasSubstr("has no open component move for product 1"));
+}
+
 TEST_P(OdooOperationsTest, QuarantineMovesTheLotAndReleaseBringsItBack) {
   const char* hold = R"({"operation":"quarantine","lot_id":1,"location_id":7})";
   EXPECT_THAT(delivered(hold, "tx-hold"), HasSubstr("lot 1 held: 10 moved to location 7"));

@@ -25,6 +25,7 @@ constexpr OperationEntry kOperations[] = {
     {"maintenance.stage", parseMaintenanceStageOperation},
     {"production.quantity", parseProductionQuantityOperation},
     {"production.done", parseProductionDoneOperation},
+    {"consumption", parseConsumptionOperation},
     {"quarantine", parseQuarantineOperation},
     {"quarantine.release", parseQuarantineReleaseOperation},
 };
@@ -47,7 +48,7 @@ bool isOdooOperationBody(std::string_view body) {
 
 std::string_view odooOperationNames() {
   return "downtime, scrap, maintenance.request, maintenance.stage, production.quantity, "
-         "production.done, quarantine, quarantine.release";
+         "production.done, consumption, quarantine, quarantine.release";
 }
 
 Result<OdooOperation> parseOdooOperation(std::string_view body, std::string_view key) {
