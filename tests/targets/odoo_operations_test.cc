@@ -441,6 +441,26 @@ TEST_P(OdooOperationsTest, ConsumptionWritesTheComponentMoveOnce) {
   EXPECT_THAT(none.message, HasSubstr("has no open component move for product 1"));
 }
 
+TEST_P(OdooOperationsTest, MessageIsPostedOnceWithItsCorrelationId) {
+  const char* body = R"({"operation":"message","model":"mrp.production","res_id":1,
+      "body":"Lot W-0001 quarantined: inspection failed"})";
+  fault(R"({"model":"mrp.production","method":"message_post","drop":"after_commit"})");
+  EXPECT_EQ(deliver(body, "tx-note").kind, Kind::kRetry);
+  EXPECT_THAT(delivered(body, "tx-note"), HasSubstr("posted already"));
+  size_t notes = 0;
+  for (const json::value& m : records("mail.message")) {
+    const json::value* text = m.as_object().if_contains("body");
+    if (text == nullptr || !text->is_string()) continue;
+    const std::string s(text->as_string());
+    if (s.find("inspection failed") == std::string::npos) continue;
+    ++notes;
+    EXPECT_THAT(s, HasSubstr("[plantbridge tx-note, correlation corr-tx-note]"));
+    EXPECT_EQ(m.at("res_id"), 1);
+    EXPECT_EQ(m.at("message_type"), "comment");
+  }
+  EXPECT_EQ(notes, 1u);
+}
+
 TEST_P(OdooOperationsTest, QuarantineMovesTheLotAndReleaseBringsItBack) {
   const char* hold = R"({"operation":"quarantine","lot_id":1,"location_id":7})";
   EXPECT_THAT(delivered(hold, "tx-hold"), HasSubstr("lot 1 held: 10 moved to location 7"));

@@ -26,6 +26,7 @@ constexpr OperationEntry kOperations[] = {
     {"production.quantity", parseProductionQuantityOperation},
     {"production.done", parseProductionDoneOperation},
     {"consumption", parseConsumptionOperation},
+    {"message", parseMessageOperation},
     {"quarantine", parseQuarantineOperation},
     {"quarantine.release", parseQuarantineReleaseOperation},
 };
@@ -48,7 +49,7 @@ bool isOdooOperationBody(std::string_view body) {
 
 std::string_view odooOperationNames() {
   return "downtime, scrap, maintenance.request, maintenance.stage, production.quantity, "
-         "production.done, consumption, quarantine, quarantine.release";
+         "production.done, consumption, message, quarantine, quarantine.release";
 }
 
 Result<OdooOperation> parseOdooOperation(std::string_view body, std::string_view key) {

@@ -87,6 +87,7 @@ Result<OdooOperation> parseProductionQuantityOperation(const OperationParams& p,
 Result<OdooOperation> parseProductionDoneOperation(const OperationParams& p,
                                                    const std::string& key);
 Result<OdooOperation> parseConsumptionOperation(const OperationParams& p, const std::string& key);
+Result<OdooOperation> parseMessageOperation(const OperationParams& p, const std::string& key);
 Result<OdooOperation> parseQuarantineOperation(const OperationParams& p, const std::string& key);
 Result<OdooOperation> parseQuarantineReleaseOperation(const OperationParams& p,
                                                       const std::string& key);

@@ -43,6 +43,8 @@ class OdooOrm {
 
   // Odoo calls made so far.
   size_t calls() const { return calls_; }
+  // The transaction's idempotency key and correlation id.
+  const OdooCallMeta& meta() const { return meta_; }
 
   // The names of the connected server's version (fields renamed in 19); connects first when
   // the client has not yet (a failure is kept in failure()).
