@@ -35,4 +35,18 @@ struct ReplayCommandOptions {
 };
 int replayCommand(const ReplayCommandOptions& options);
 
+struct OpcUaBrowseOptions {
+  std::string endpoint;      // opc.tcp://host:port
+  std::string path;          // "/2:CNC07" (from Objects) or a NodeId; empty: the Objects folder
+  std::string user;          // empty: Anonymous
+  std::string password_env;  // the variable holding the password (never on the command line)
+  int depth = 1;             // levels below the node; 0: the node only
+  bool json = false;
+  std::string timeout = "10s";  // connect and each request
+};
+// Lists a node of an OPC UA server and its children (with the variables' values), for writing
+// a connector's config. 1 when the server cannot be reached, refuses the login or has no such
+// node; 2 for bad options.
+int opcuaBrowseCommand(const OpcUaBrowseOptions& options);
+
 }  // namespace pb

@@ -51,6 +51,24 @@ int main(int argc, char** argv) {
   replay_cmd->add_option("--type", replay.types, "event type (repeatable)");
   replay_cmd->add_flag("--dry-run", replay.dry_run, "count what would be replayed");
 
+  pb::OpcUaBrowseOptions browse;
+  auto* opcua_cmd = app.add_subcommand("opcua", "OPC UA tools");
+  opcua_cmd->require_subcommand(1);
+  auto* browse_cmd = opcua_cmd->add_subcommand(
+      "browse", "list a node of an OPC UA server and its children, with the variables' values");
+  browse_cmd->add_option("endpoint", browse.endpoint, "opc.tcp://host:port")->required();
+  browse_cmd->add_option("path", browse.path,
+                         "browse path from Objects (/2:CNC07) or NodeId (ns=2;s=CNC07.PartCounter);"
+                         " default the Objects folder");
+  browse_cmd->add_option("--user", browse.user, "UserName login (default Anonymous)");
+  browse_cmd->add_option("--password-env", browse.password_env,
+                         "environment variable that holds the password of --user");
+  browse_cmd->add_option("--depth", browse.depth, "levels below the node (0: the node only)")
+      ->default_val(1);
+  browse_cmd->add_flag("--json", browse.json, "machine-readable output");
+  browse_cmd->add_option("--timeout", browse.timeout, "connect and request timeout")
+      ->default_val("10s");
+
   CLI11_PARSE(app, argc, argv);
 
   if (run->parsed()) return pb::runHubCommand(common);
@@ -64,5 +82,6 @@ int main(int argc, char** argv) {
     replay.common = common;
     return pb::replayCommand(replay);
   }
+  if (browse_cmd->parsed()) return pb::opcuaBrowseCommand(browse);
   return 2;
 }
