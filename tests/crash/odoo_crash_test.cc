@@ -1,9 +1,10 @@
-// Exactly once in Odoo across a crash: the hub is killed (SIGKILL) after Odoo committed a
-// downtime's productivity line but before the hub heard so (the Odoo test double holds the
-// answer back after the commit). On restart the hub delivers the transaction again; the
-// operation's external id makes `load` find the line the first attempt made, so Odoo has one
-// line, not two, and the work center is blocked once.
+// Exactly once in Odoo across a crash: the hub is killed (SIGKILL) after Odoo committed an
+// operation's write but before the hub heard so (the Odoo test double holds the answer back
+// after the commit). On restart the hub delivers the transaction again; the operation's
+// external id makes `load` find the record the first attempt made, and its state read skips
+// the steps already done, so Odoo has one record, not two, and each step ran once.
 #include <fstream>
+#include <memory>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -58,66 +59,129 @@ bool waitUntil(Condition done, milliseconds limit) {
   return done();
 }
 
-TEST(OdooCrashTest, KilledAfterOdooCommittedTheRetryFindsTheRecord) {
-  TempDir keys;
-  const std::string key_file = keys.file("odoo.key");
-  std::ofstream(key_file) << kKey << "\n";
-  OdooDoubleProcess odoo;
-  OdooDoubleOptions double_options;
-  double_options.api_key_file = key_file;
-  ASSERT_TRUE(odoo.start(double_options, keys.file("double.stderr")).isOk());
-  // The first load commits, then its answer waits long enough for the kill below.
-  ASSERT_TRUE(odoo.fault(R"({"model":"mrp.workcenter.productivity","method":"load",
-                             "delay_after_commit_ms":15000})")
-                  .isOk());
+// The records of `model` in the double.
+json::array records(OdooDoubleProcess& odoo, const std::string& model) {
+  const json::value state = doubleState(odoo, model);
+  if (!state.is_object()) return {};
+  const json::value* rows = state.at("models").as_object().if_contains(model);
+  return rows == nullptr ? json::array() : rows->as_array();
+}
 
-  HarnessOptions options;
-  options.extra_routes = R"(  - name: downtime-to-odoo
-    when: {type: downtime.started}
-    target: erp
-    require: [context.work_center]
-    body: '{"operation":"downtime","work_center_id":1,"loss_id":2,"started_at":"{{occurred_at}}","description":"{{payload.reason}}"}'
-)";
-  options.extra_yaml = "  erp:\n    kind: odoo\n    url: " + odoo.url() +
-                       "\n    db: mfg\n    user: admin\n    api_key_file: " + key_file +
-                       "\n    timeout: 60s\n    concurrency: 2\n"
-                       "    retry: {initial_backoff: 50ms, max_backoff: 500ms, "
-                       "max_attempts: 100, max_age: 1h}\n";
-  HubHarness hub(options);
-  ASSERT_TRUE(hub.startSink().isOk());
-  ASSERT_TRUE(hub.writeConfig().isOk());
-  const Status started = hub.startHub();
-  ASSERT_TRUE(started.isOk()) << started.toString();
+// A hub whose downtime.started events become one Odoo operation (`body`), and a double whose
+// call `model.method` commits and then holds its answer back for the kill.
+class OdooCrashTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    key_file_ = keys_.file("odoo.key");
+    std::ofstream(key_file_) << kKey << "\n";
+    OdooDoubleOptions options;
+    options.api_key_file = key_file_;
+    ASSERT_TRUE(odoo_.start(options, keys_.file("double.stderr")).isOk());
+  }
 
-  auto posted = hub.postEvents("[" +
-                               eventJson("DT-CRASH-1", "downtime.started", "CNC-07",
-                                         R"({"reason":")" + std::string(kReason) + "\"}") +
-                               "]");
-  ASSERT_TRUE(posted.isOk()) << posted.status().toString();
-  ASSERT_EQ(posted->status, 200) << posted->body;
+  void startHub(const std::string& body, const std::string& model, const std::string& method) {
+    ASSERT_TRUE(odoo_
+                    .fault(R"({"model":")" + model + R"(","method":")" + method +
+                           R"(","delay_after_commit_ms":15000})")
+                    .isOk());
+    HarnessOptions options;
+    options.extra_routes =
+        "  - name: to-odoo\n    when: {type: downtime.started}\n"
+        "    target: erp\n    require: [context.work_center]\n"
+        "    body: '" +
+        body + "'\n";
+    options.extra_yaml = "  erp:\n    kind: odoo\n    url: " + odoo_.url() +
+                         "\n    db: mfg\n    user: admin\n    api_key_file: " + key_file_ +
+                         "\n    timeout: 60s\n    concurrency: 2\n"
+                         "    retry: {initial_backoff: 50ms, max_backoff: 500ms, "
+                         "max_attempts: 100, max_age: 1h}\n";
+    hub_ = std::make_unique<HubHarness>(options);
+    ASSERT_TRUE(hub_->startSink().isOk());
+    ASSERT_TRUE(hub_->writeConfig().isOk());
+    const Status started = hub_->startHub();
+    ASSERT_TRUE(started.isOk()) << started.toString();
+  }
 
-  ASSERT_TRUE(waitUntil([&] { return downtimeLines(odoo).size() == 1; }, seconds(60)))
-      << "the productivity line never reached Odoo";
-  hub.killHub();  // Odoo has the line; the hub never heard of it
-  ASSERT_EQ(callCount(odoo, "mrp.workcenter.productivity.button_block"), 0);
+  // Posts the event, waits until Odoo has its write (`landed`), kills the hub before it hears
+  // of it, restarts it and waits until the operation has run again to its end (`finished`).
+  template <typename Landed, typename Finished>
+  void crashAfterCommit(Landed landed, Finished finished) {
+    auto posted = hub_->postEvents("[" +
+                                   eventJson("DT-CRASH-1", "downtime.started", "CNC-07",
+                                             R"({"reason":")" + std::string(kReason) + "\"}") +
+                                   "]");
+    ASSERT_TRUE(posted.isOk()) << posted.status().toString();
+    ASSERT_EQ(posted->status, 200) << posted->body;
+    ASSERT_TRUE(waitUntil(landed, seconds(60))) << "the write never reached Odoo";
+    hub_->killHub();  // Odoo has the write; the hub never heard of it
+    const Status restarted = hub_->startHub();
+    ASSERT_TRUE(restarted.isOk()) << restarted.toString();
+    ASSERT_TRUE(waitUntil(finished, seconds(60))) << "the restarted hub did not finish";
+  }
 
-  const Status restarted = hub.startHub();
-  ASSERT_TRUE(restarted.isOk()) << restarted.toString();
-  ASSERT_TRUE(
-      waitUntil([&] { return callCount(odoo, "mrp.workcenter.productivity.button_block") >= 1; },
-                seconds(60)))
-      << "the restarted hub did not finish the operation";
+  void TearDown() override {
+    if (hub_ != nullptr && hub_->hub().running()) {
+      auto stopped = hub_->stopHub();
+      ASSERT_TRUE(stopped.isOk());
+      EXPECT_EQ(*stopped, 0);
+    }
+  }
 
-  EXPECT_EQ(downtimeLines(odoo).size(), 1u);
-  EXPECT_EQ(callCount(odoo, "mrp.workcenter.productivity.load"), 2);
-  EXPECT_EQ(callCount(odoo, "mrp.workcenter.productivity.button_block"), 1);
-  const json::value wc = doubleState(odoo, "mrp.workcenter");
-  for (const json::value& w : wc.at("models").at("mrp.workcenter").as_array()) {
+  TempDir keys_;
+  std::string key_file_;
+  OdooDoubleProcess odoo_;
+  std::unique_ptr<HubHarness> hub_;
+};
+
+TEST_F(OdooCrashTest, DowntimeLineIsFoundNotCreatedAgain) {
+  startHub(R"({"operation":"downtime","work_center_id":1,"loss_id":2,)"
+           R"("started_at":"{{occurred_at}}","description":"{{payload.reason}}"})",
+           "mrp.workcenter.productivity", "load");
+  crashAfterCommit(
+      [&] { return downtimeLines(odoo_).size() == 1; },
+      [&] { return callCount(odoo_, "mrp.workcenter.productivity.button_block") >= 1; });
+  EXPECT_EQ(downtimeLines(odoo_).size(), 1u);
+  EXPECT_EQ(callCount(odoo_, "mrp.workcenter.productivity.load"), 2);
+  EXPECT_EQ(callCount(odoo_, "mrp.workcenter.productivity.button_block"), 1);
+  for (const json::value& w : records(odoo_, "mrp.workcenter")) {
     if (w.at("id") == 1) EXPECT_EQ(w.at("working_state"), "blocked");
   }
-  auto stopped = hub.stopHub();
-  ASSERT_TRUE(stopped.isOk());
-  EXPECT_EQ(*stopped, 0);
+}
+
+TEST_F(OdooCrashTest, ValidatedScrapIsNotValidatedAgain) {
+  startHub(R"({"operation":"scrap","product_id":1,"quantity":1,"lot_id":1})", "stock.scrap",
+           "action_validate");
+  auto done_scraps = [&] {
+    size_t n = 0;
+    for (const json::value& scrap : records(odoo_, "stock.scrap")) {
+      if (scrap.at("state") == "done") ++n;
+    }
+    return n;
+  };
+  crashAfterCommit([&] { return done_scraps() == 1; },
+                   // The second attempt's reads: its state check, then its report.
+                   [&] { return callCount(odoo_, "stock.scrap.read") >= 3; });
+  EXPECT_EQ(records(odoo_, "stock.scrap").size(), 1u);
+  EXPECT_EQ(done_scraps(), 1u);
+  EXPECT_EQ(callCount(odoo_, "stock.scrap.action_validate"), 1);
+  for (const json::value& quant : records(odoo_, "stock.quant")) {
+    if (quant.at("id") == 3) EXPECT_EQ(quant.at("quantity").to_number<double>(), 9.0);
+  }
+}
+
+TEST_F(OdooCrashTest, MaintenanceRequestIsFoundNotCreatedAgain) {
+  startHub(R"({"operation":"maintenance.request","name":"{{payload.reason}}","equipment_id":1})",
+           "maintenance.request", "load");
+  auto requests = [&] {
+    size_t n = 0;
+    for (const json::value& r : records(odoo_, "maintenance.request")) {
+      if (r.at("name") == kReason) ++n;
+    }
+    return n;
+  };
+  crashAfterCommit([&] { return requests() == 1; },
+                   [&] { return callCount(odoo_, "maintenance.request.load") >= 2; });
+  EXPECT_EQ(requests(), 1u);
 }
 
 }  // namespace
