@@ -54,15 +54,15 @@ Status statusFromServiceResult(StatusCode result, std::string_view service) {
     case 0x8085'0000:  // BadRequestTimeout
     case 0x8081'0000:  // BadTcpNotEnoughResources
     case 0x8056'0000:  // BadTooManySessions
-      return Status::unavailable(std::move(message));
-    case 0x8034'0000:  // BadNodeIdUnknown
-    case 0x806F'0000:  // BadNoMatch
-      return Status::notFound(std::move(message));
+    // The session or channel is gone: a reconnect makes new ones.
     case 0x8025'0000:  // BadSessionIdInvalid
     case 0x8026'0000:  // BadSessionClosed
     case 0x8027'0000:  // BadSessionNotActivated
     case 0x8022'0000:  // BadSecureChannelIdInvalid
       return Status::unavailable(std::move(message));
+    case 0x8034'0000:  // BadNodeIdUnknown
+    case 0x806F'0000:  // BadNoMatch
+      return Status::notFound(std::move(message));
     default:
       return Status::invalidArgument(std::move(message));
   }
