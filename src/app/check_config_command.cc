@@ -24,10 +24,10 @@ int checkConfigCommand(const std::string& config_path) {
   const Config& config = *loaded.config;
   std::printf(
       "%s: OK (environment %s; %zu schemas, %zu qualifiers, %zu asset mappings, "
-      "%zu routes, %zu targets, %zu tokens)\n",
+      "%zu routes, %zu targets, %zu connectors, %zu tokens)\n",
       config_path.c_str(), config.environment.c_str(), config.schemas.size(),
       config.counter_qualifiers.size(), config.asset_mappings.size(), config.routes.size(),
-      config.targets.size(), config.auth.tokens.size());
+      config.targets.size(), config.connectors.size(), config.auth.tokens.size());
   return kExitOk;
 }
 

@@ -1,11 +1,14 @@
 #include "hub_runtime.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <map>
 
 #include <spdlog/spdlog.h>
 
+#include "connector_sink.h"
 #include "plantbridge/common/metrics.h"
+#include "plantbridge/connectors/opcua/connector.h"
 #include "plantbridge/dispatch/dispatcher.h"
 #include "plantbridge/dispatch/random.h"
 #include "plantbridge/dispatch/target_registry.h"
@@ -28,6 +31,13 @@ TargetFactoryRegistry makeTargetRegistry() {
   // Neither can fail on a fresh registry.
   (void)registerWebhookTarget(registry);
   (void)registerOdooTarget(registry);
+  return registry;
+}
+
+ConnectorRegistry makeConnectorRegistry() {
+  ConnectorRegistry registry;
+  // Explicit registration, one line per connector kind; none can fail on a fresh registry.
+  (void)registerOpcUaConnector(registry);
   return registry;
 }
 
@@ -69,6 +79,7 @@ std::vector<ConfigError> checkHubConfig(const Config& config) {
                         "unknown target kind '" + t.kind + "'"});
     }
   }
+  for (ConfigError& e : makeConnectorRegistry().check(config)) errors.push_back(std::move(e));
   return errors;
 }
 
@@ -85,6 +96,8 @@ struct HubRuntime::Impl {
   std::unique_ptr<PipelineRunner> runner;
   std::vector<std::unique_ptr<Target>> targets;
   std::vector<std::unique_ptr<Dispatcher>> dispatchers;
+  ConnectorRegistry connector_registry = makeConnectorRegistry();
+  std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<HubApi> api;
   Router router;
@@ -155,6 +168,7 @@ Status HubRuntime::start() {
                                             h.router.handle(request, std::move(respond));
                                           });
   PB_RETURN_IF_ERROR(h.server->start());
+  PB_RETURN_IF_ERROR(startConnectors());
 
   std::string base = std::string(h.server->tlsEnabled() ? "https" : "http") + "://" +
                      h.config.server.host + ":" + std::to_string(h.server->port());
@@ -171,6 +185,28 @@ Status HubRuntime::start() {
   std::printf("  metrics:      GET  %s/metrics          health: %s/healthz, %s/readyz\n",
               base.c_str(), base.c_str(), base.c_str());
   std::fflush(stdout);
+  return Status::ok();
+}
+
+Status HubRuntime::startConnectors() {
+  Impl& h = *impl_;
+  // Files of their own (certificates, trust lists) live next to the store.
+  const std::string data_dir =
+      std::filesystem::absolute(std::filesystem::path(h.config.store.path)).parent_path().string();
+  for (const ConnectorConfig& config : h.config.connectors) {
+    JournalSinkOptions sink;
+    sink.connector = config.name;
+    sink.high_water_mark = h.config.store.high_water_mark;
+    sink.on_appended = [&h] { h.runner->wake(); };
+    auto connector = h.connector_registry.create(
+        config, ConnectorContext{h.clock, h.metrics,
+                                 makeJournalSink(*h.store, h.pipeline->schemas(), h.metrics,
+                                                 h.clock, std::move(sink)),
+                                 config.site.empty() ? h.config.site : config.site, data_dir});
+    if (!connector) return connector.status();
+    PB_RETURN_IF_ERROR((*connector)->start());
+    h.connectors.push_back(std::move(*connector));
+  }
   return Status::ok();
 }
 
@@ -248,6 +284,7 @@ void HubRuntime::drain(std::chrono::milliseconds grace) {
   h.drained = true;
   // Order matters: no new input, then the pipeline commits its batch, then deliveries in
   // flight finish (or stay pending), then the store flushes and closes.
+  for (auto& c : h.connectors) c->stop();
   if (h.api) h.api->setDraining(true);
   if (h.server) h.server->stop(grace);
   if (h.runner) h.runner->stop();

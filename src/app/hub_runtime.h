@@ -33,6 +33,8 @@ class HubRuntime {
   void drain(std::chrono::milliseconds grace);
 
  private:
+  // Starts each configured connector; they feed the journal from then on.
+  Status startConnectors();
   // Re-reads the targets' signing secrets (files, environment) for rotation.
   void reloadTargetSecrets();
 

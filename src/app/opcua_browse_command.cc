@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "plantbridge/common/time.h"
 #include "plantbridge/connectors/opcua/client.h"
+#include "plantbridge/connectors/opcua/value_text.h"
 
 namespace pb {
 namespace {
@@ -28,9 +29,12 @@ namespace json = boost::json;
 using opcua::BuiltinType;
 using opcua::DataValue;
 using opcua::NodeId;
+using opcua::qualifiedNameText;
 using opcua::ReadValueId;
 using opcua::Scalar;
+using opcua::statusName;
 using opcua::Variant;
+using opcua::variantJson;
 
 constexpr uint32_t kNodeClassObject = 1;
 constexpr uint32_t kNodeClassVariable = 2;
@@ -82,11 +86,6 @@ const char* nodeClassName(uint32_t node_class) {
   }
 }
 
-// "2:SpindleSpeed": the namespace index is part of the name, and what a path needs.
-std::string qualifiedNameText(const opcua::QualifiedName& name) {
-  return std::to_string(name.namespace_index) + ":" + name.name;
-}
-
 // One element of a relative path (OPC 10000-4, A.2) with the reserved characters escaped.
 std::string pathElement(const opcua::QualifiedName& name) {
   std::string out = "/" + std::to_string(name.namespace_index) + ":";
@@ -95,13 +94,6 @@ std::string pathElement(const opcua::QualifiedName& name) {
     out += c;
   }
   return out;
-}
-
-// The status name without its hex code ("Good", "BadNodeIdUnknown"); hex when unnamed.
-std::string statusName(opcua::StatusCode status) {
-  std::string text = status.toString();
-  const auto paren = text.find(" (");
-  return paren == std::string::npos ? text : text.substr(0, paren);
 }
 
 std::string dataTypeText(const std::optional<NodeId>& type) {
@@ -117,102 +109,6 @@ std::string dataTypeText(const std::optional<NodeId>& type) {
     }
   }
   return type->toString();
-}
-
-std::string numberText(double v) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
-}
-
-std::string scalarText(const Scalar& s) {
-  return std::visit(
-      [](const auto& v) -> std::string {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          return "null";
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return v ? "true" : "false";
-        } else if constexpr (std::is_integral_v<T>) {
-          return std::to_string(
-              static_cast<std::conditional_t<std::is_signed_v<T>, int64_t, uint64_t>>(v));
-        } else if constexpr (std::is_floating_point_v<T>) {
-          return numberText(static_cast<double>(v));
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return "\"" + v + "\"";
-        } else if constexpr (std::is_same_v<T, opcua::DateTime>) {
-          if (v.ticks == 0) return "(no time)";
-          return formatRfc3339(fromUnixMicros(opcua::unixMicrosFromDateTime(v)));
-        } else if constexpr (std::is_same_v<T, opcua::Guid> || std::is_same_v<T, NodeId>) {
-          return v.toString();
-        } else if constexpr (std::is_same_v<T, opcua::ByteString>) {
-          return "<" + std::to_string(v.bytes.size()) + " bytes>";
-        } else if constexpr (std::is_same_v<T, opcua::XmlElement>) {
-          return "<XML, " + std::to_string(v.xml.size()) + " bytes>";
-        } else if constexpr (std::is_same_v<T, opcua::ExpandedNodeId>) {
-          return v.node_id.toString();
-        } else if constexpr (std::is_same_v<T, opcua::StatusCode>) {
-          return statusName(v);
-        } else if constexpr (std::is_same_v<T, opcua::QualifiedName>) {
-          return qualifiedNameText(v);
-        } else if constexpr (std::is_same_v<T, opcua::LocalizedText>) {
-          return "\"" + v.text.value_or("") + "\"";
-        } else if constexpr (std::is_same_v<T, opcua::ExtensionObject>) {
-          return "<ExtensionObject " + v.type_id.toString() + ">";
-        } else {
-          return "<nested value>";  // DataValue, Variant, DiagnosticInfo: not worth a line
-        }
-      },
-      s);
-}
-
-std::string variantText(const Variant& v) {
-  if (v.isNull()) return "null";
-  if (!v.is_array) return v.values.empty() ? "null" : scalarText(v.values.front());
-  std::string out = "[";
-  for (size_t i = 0; i < v.values.size() && i < kMaxArrayElementsShown; ++i) {
-    if (i > 0) out += ", ";
-    out += scalarText(v.values[i]);
-  }
-  if (v.values.size() > kMaxArrayElementsShown) {
-    out += ", ... (" + std::to_string(v.values.size()) + " elements)";
-  }
-  return out + "]";
-}
-
-json::value scalarJson(const Scalar& s) {
-  return std::visit(
-      [&s](const auto& v) -> json::value {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, std::monostate>) {
-          return nullptr;
-        } else if constexpr (std::is_same_v<T, bool>) {
-          return v;
-        } else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) {
-          return static_cast<int64_t>(v);
-        } else if constexpr (std::is_integral_v<T>) {
-          return static_cast<uint64_t>(v);
-        } else if constexpr (std::is_floating_point_v<T>) {
-          // JSON has no NaN or infinity; their text keeps the document valid.
-          if (!std::isfinite(v)) return json::string(numberText(static_cast<double>(v)));
-          return static_cast<double>(v);
-        } else if constexpr (std::is_same_v<T, std::string>) {
-          return json::string(v);
-        } else if constexpr (std::is_same_v<T, opcua::LocalizedText>) {
-          return v.text ? json::value(json::string(*v.text)) : json::value(nullptr);
-        } else {
-          return json::string(scalarText(s));
-        }
-      },
-      s);
-}
-
-json::value variantJson(const Variant& v) {
-  if (v.isNull()) return nullptr;
-  if (!v.is_array) return v.values.empty() ? json::value(nullptr) : scalarJson(v.values.front());
-  json::array out;
-  for (const auto& element : v.values) out.push_back(scalarJson(element));
-  return out;
 }
 
 class Browser {
@@ -378,7 +274,7 @@ class Browser {
 std::string valueSummary(const BrowsedNode& node) {
   if (node.node_class != kNodeClassVariable || !node.value) return "";
   const DataValue& v = *node.value;
-  std::string value = v.value ? variantText(*v.value) : "-";
+  std::string value = v.value ? opcua::variantText(*v.value, kMaxArrayElementsShown) : "-";
   return value + "  (" + dataTypeText(node.data_type) + ", " + statusName(v.statusOrGood()) + ")";
 }
 
@@ -444,9 +340,10 @@ void printText(const std::string& url, int depth, const BrowsedNode& root) {
   // How to name what was found in a connector's config (docs/connectors/opcua.md).
   if (const BrowsedNode* v = firstVariable(root)) {
     const std::string name = signalName(v->browse_name.name);
-    std::string hint = "\nhint: in a connector's config: nodes: {" + name + ": {";
-    if (v->path && !v->path->empty()) hint += "path: " + *v->path + "}} or {" + name + ": {";
-    std::printf("%s\n", (hint + "node_id: \"" + v->node_id.toString() + "\"}}").c_str());
+    // The shape of connectors.<name>.signals[] (docs/connectors/opcua.md).
+    std::string hint = "\nhint: in a connector's signals: - {name: " + name;
+    if (v->path && !v->path->empty()) hint += ", path: \"" + *v->path + "\"} or - {name: " + name;
+    std::printf("%s\n", (hint + ", node: \"" + v->node_id.toString() + "\"}").c_str());
     return;
   }
   // Point at an Object of the server's own namespaces: namespace 0 is the standard's.

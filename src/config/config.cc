@@ -20,6 +20,7 @@
 #include <yaml-cpp/eventhandler.h>
 
 #include "config_keys.h"
+#include "connector_config_reader.h"
 #include "csv.h"
 #include "plantbridge/common/crypto.h"
 #include "validators.h"
@@ -339,6 +340,12 @@ class Loader {
     if (const YAML::Node* n = top.node("routes")) readRoutes(*n, top.loc("routes"), config.routes);
     if (const YAML::Node* n = top.node("targets")) {
       readTargets(*n, top.loc("targets"), config.targets);
+    }
+    if (const YAML::Node* n = top.node("connectors")) {
+      config_internal::readConnectors(
+          reader_, *n, top.loc("connectors"),
+          [this](const Loc& loc, const std::string& type) { return checkEventType(loc, type); },
+          config.connectors);
     }
     checkReferences(config);
   }
@@ -895,45 +902,18 @@ class Loader {
   }
 
   void readOdooApiKey(Section& s, OdooTargetConfig& odoo) {
-    const bool from_file = s.has("api_key_file");
-    const bool from_env = s.has("api_key_env");
-    if (from_file && from_env) {
-      reader_.error(s.loc("api_key_env"), "give either api_key_file or api_key_env, not both");
+    config_internal::SecretValue key;
+    if (!config_internal::readSecretKeys(
+            reader_, s,
+            {"api_key_file", "api_key_env",
+             "missing: give the integration user's API key in a file (api_key_file) or an "
+             "environment variable (api_key_env)"},
+            key)) {
       return;
     }
-    if (!from_file && !from_env) {
-      reader_.error(s.at(),
-                    "missing: give the integration user's API key in a file (api_key_file) or "
-                    "an environment variable (api_key_env)");
-      return;
-    }
-    if (from_file) {
-      if (auto path = reader_.existingFile(*s.node("api_key_file"), s.loc("api_key_file"))) {
-        auto key = config_internal::readSecretFile(*path);
-        if (key) {
-          odoo.api_key_file = *path;  // kept so the target can re-read it after a rotation
-          odoo.api_key = std::move(*key);
-        } else {
-          reader_.error(s.loc("api_key_file"), key.status().message());
-        }
-      }
-      return;
-    }
-    if (!s.read("api_key_env", odoo.api_key_env)) return;
-    if (!config_internal::isIdentifier(odoo.api_key_env)) {
-      reader_.error(s.loc("api_key_env"),
-                    "'" + odoo.api_key_env + "' is not a valid environment variable name");
-      return;
-    }
-    const char* key = std::getenv(odoo.api_key_env.c_str());
-    if (key == nullptr) {
-      reader_.error(s.loc("api_key_env"),
-                    "environment variable " + odoo.api_key_env + " is not set");
-    } else if (*key == '\0') {
-      reader_.error(s.loc("api_key_env"), "environment variable " + odoo.api_key_env + " is empty");
-    } else {
-      odoo.api_key = key;
-    }
+    odoo.api_key = std::move(key.value);
+    odoo.api_key_file = std::move(key.file);  // kept so the target can re-read it after a rotation
+    odoo.api_key_env = std::move(key.env);
   }
 
   // Answers the headers seen, lower-cased (HTTP header names ignore case), with locations.
@@ -970,42 +950,14 @@ class Loader {
   }
 
   void readHmacSecret(Section& s, WebhookTargetConfig& hook) {
-    const bool from_file = s.has("hmac_secret_file");
-    const bool from_env = s.has("hmac_secret_env");
-    if (from_file && from_env) {
-      reader_.error(s.loc("hmac_secret_env"),
-                    "give either hmac_secret_file or hmac_secret_env, not both");
+    config_internal::SecretValue secret;
+    if (!config_internal::readSecretKeys(reader_, s, {"hmac_secret_file", "hmac_secret_env", ""},
+                                         secret)) {
       return;
     }
-    if (from_file) {
-      if (auto path =
-              reader_.existingFile(*s.node("hmac_secret_file"), s.loc("hmac_secret_file"))) {
-        auto secret = config_internal::readSecretFile(*path);
-        if (secret) {
-          hook.hmac_secret_file = *path;  // kept so SIGHUP can re-read it
-          hook.hmac_secret = std::move(*secret);
-        } else {
-          reader_.error(s.loc("hmac_secret_file"), secret.status().message());
-        }
-      }
-    }
-    if (from_env && s.read("hmac_secret_env", hook.hmac_secret_env)) {
-      if (!config_internal::isIdentifier(hook.hmac_secret_env)) {
-        reader_.error(s.loc("hmac_secret_env"),
-                      "'" + hook.hmac_secret_env + "' is not a valid environment variable name");
-        return;
-      }
-      const char* value = std::getenv(hook.hmac_secret_env.c_str());
-      if (value == nullptr) {
-        reader_.error(s.loc("hmac_secret_env"),
-                      "environment variable " + hook.hmac_secret_env + " is not set");
-      } else if (*value == '\0') {
-        reader_.error(s.loc("hmac_secret_env"),
-                      "environment variable " + hook.hmac_secret_env + " is empty");
-      } else {
-        hook.hmac_secret = value;
-      }
-    }
+    hook.hmac_secret = std::move(secret.value);
+    hook.hmac_secret_file = std::move(secret.file);  // kept so SIGHUP can re-read it
+    hook.hmac_secret_env = std::move(secret.env);
   }
 
   void readRetry(const YAML::Node& node, const Loc& at, RetryConfig& out) {

@@ -8,9 +8,9 @@
 
 namespace pb::config_keys {
 
-inline constexpr std::string_view kTop[] = {"environment", "site",   "server",  "store",
-                                            "auth",        "log",    "schemas", "qualifiers",
-                                            "mappings",    "dedupe", "routes",  "targets"};
+inline constexpr std::string_view kTop[] = {
+    "environment", "site",     "server", "store",  "auth",    "log",       "schemas",
+    "qualifiers",  "mappings", "dedupe", "routes", "targets", "connectors"};
 inline constexpr std::string_view kServer[] = {"listen", "tls", "max_body_bytes",
                                                "max_records_per_request", "threads"};
 inline constexpr std::string_view kTls[] = {"cert", "key"};
@@ -54,6 +54,28 @@ inline constexpr std::string_view kRetry[] = {"initial_backoff", "max_backoff", 
                                               "max_age"};
 inline constexpr std::string_view kCircuitBreaker[] = {"failure_threshold", "open_for"};
 
+// kind: opcua (docs/connectors/opcua.md).
+inline constexpr std::string_view kOpcUaConnector[] = {"kind",
+                                                       "endpoint",
+                                                       "site",
+                                                       "asset",
+                                                       "user",
+                                                       "password_file",
+                                                       "password_env",
+                                                       "security_policy",
+                                                       "security_mode",
+                                                       "pki_dir",
+                                                       "publishing_interval",
+                                                       "connect_timeout",
+                                                       "request_timeout",
+                                                       "reconnect",
+                                                       "signals"};
+inline constexpr std::string_view kReconnect[] = {"initial_backoff", "max_backoff"};
+inline constexpr std::string_view kSignal[] = {
+    "name", "node", "path", "asset", "sampling_interval", "queue_size", "deadband", "emit"};
+inline constexpr std::string_view kDeadband[] = {"absolute", "percent"};
+inline constexpr std::string_view kEmit[] = {"when", "type", "value_field", "payload"};
+
 // Value sets.
 inline constexpr std::string_view kEnvironments[] = {"development", "test", "staging",
                                                      "production"};
@@ -64,6 +86,10 @@ inline constexpr std::string_view kFieldTypes[] = {"number", "integer", "string"
                                                    "object", "array",   "any"};
 inline constexpr std::string_view kQualifierKinds[] = {"counter_delta"};
 inline constexpr std::string_view kTargetKinds[] = {"webhook", "odoo"};
+inline constexpr std::string_view kConnectorKinds[] = {"opcua"};
+inline constexpr std::string_view kEmitWhen[] = {"change", "rising", "falling"};
+inline constexpr std::string_view kSecurityPolicies[] = {"None", "Basic256Sha256"};
+inline constexpr std::string_view kSecurityModes[] = {"None", "Sign", "SignAndEncrypt"};
 inline constexpr std::string_view kMethods[] = {"POST", "PUT", "PATCH"};
 
 // A section and the keys it accepts, with its documented dotted path: list items are written
@@ -94,6 +120,11 @@ inline constexpr Section kSections[] = {
     {"targets.<name>.rate_limit", kRateLimit},
     {"targets.<name>.retry", kRetry},
     {"targets.<name>.circuit_breaker", kCircuitBreaker},
+    {"connectors.<name>", kOpcUaConnector},
+    {"connectors.<name>.reconnect", kReconnect},
+    {"connectors.<name>.signals[]", kSignal},
+    {"connectors.<name>.signals[].deadband", kDeadband},
+    {"connectors.<name>.signals[].emit[]", kEmit},
 };
 
 }  // namespace pb::config_keys

@@ -4,6 +4,7 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <iterator>
 
@@ -408,6 +409,50 @@ bool Section::readDouble(std::string_view key, double& out, double min, double m
   const auto v = reader_.number(*n, loc(key), min, max);
   if (v) out = *v;
   return v.has_value();
+}
+
+bool readSecretKeys(YamlReader& reader, Section& section, const SecretKeys& keys,
+                    SecretValue& out) {
+  const bool from_file = section.has(keys.file_key);
+  const bool from_env = section.has(keys.env_key);
+  if (from_file && from_env) {
+    reader.error(section.loc(keys.env_key), "give either " + std::string(keys.file_key) + " or " +
+                                                std::string(keys.env_key) + ", not both");
+    return false;
+  }
+  if (!from_file && !from_env) {
+    if (!keys.missing.empty()) reader.error(section.at(), std::string(keys.missing));
+    return false;
+  }
+  if (from_file) {
+    const Loc at = section.loc(keys.file_key);
+    const auto path = reader.existingFile(*section.node(keys.file_key), at);
+    if (!path) return false;
+    auto secret = readSecretFile(*path);
+    if (!secret) {
+      reader.error(at, secret.status().message());
+      return false;
+    }
+    out.file = *path;
+    out.value = std::move(*secret);
+    return true;
+  }
+  const Loc at = section.loc(keys.env_key);
+  std::string name;
+  if (!section.read(keys.env_key, name)) return false;
+  if (!isIdentifier(name)) {
+    reader.error(at, "'" + name + "' is not a valid environment variable name");
+    return false;
+  }
+  const char* value = std::getenv(name.c_str());
+  if (value == nullptr || *value == '\0') {
+    reader.error(at,
+                 "environment variable " + name + (value == nullptr ? " is not set" : " is empty"));
+    return false;
+  }
+  out.env = name;
+  out.value = value;
+  return true;
 }
 
 }  // namespace pb::config_internal

@@ -161,6 +161,21 @@ class Section {
   std::vector<Entry> entries_;
 };
 
+// A secret given in a file (`file_key`, kept so it can be re-read after a rotation) or in an
+// environment variable (`env_key`), never both. `missing` is the error when neither is given;
+// empty: the secret is optional. Answers whether a secret was read.
+struct SecretKeys {
+  std::string_view file_key;
+  std::string_view env_key;
+  std::string_view missing;
+};
+struct SecretValue {
+  std::string value;
+  std::string file;  // resolved path, when from a file
+  std::string env;   // variable name, when from the environment
+};
+bool readSecretKeys(YamlReader& reader, Section& section, const SecretKeys& keys, SecretValue& out);
+
 template <typename Fn>
 void YamlReader::forEachEntry(const YAML::Node& node, const Loc& at, Fn fn) {
   if (node.IsNull()) return;

@@ -27,6 +27,26 @@ const TokenConfig* findToken(const Config& c, const std::string& name) {
   return nullptr;
 }
 
+// The commented-out connector at the end of the example is valid once uncommented, so the
+// example people copy from cannot rot.
+TEST(ExampleConfigTest, TheCommentedConnectorLoadsWhenUncommented) {
+  std::ifstream in(sourceDir() / "examples/plant.yaml");
+  std::ostringstream out;
+  bool in_block = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "# connectors:") in_block = true;
+    if (in_block && line.rfind("# ", 0) == 0) line = line.substr(2);
+    out << line << "\n";
+  }
+  ASSERT_TRUE(in_block) << "examples/plant.yaml has no '# connectors:' block";
+  testing_util::ScratchDir dir;
+  dir.write("demo-webhook-secret", "secret");
+  const ConfigLoadResult r = loadConfig(dir.write("plant.yaml", out.str()));
+  ASSERT_CONFIG_OK(r);
+  ASSERT_EQ(r.config->connectors.size(), 1u);
+  EXPECT_EQ(r.config->connectors[0].signals.size(), 2u);
+}
+
 TEST(ExampleConfigTest, LoadsWithoutErrors) {
   const ConfigLoadResult r = loadConfig((sourceDir() / "examples/plant.yaml").string());
   ASSERT_CONFIG_OK(r);
@@ -105,7 +125,11 @@ TEST(ConfigDocsTest, EveryValueSetIsDocumented) {
                              std::span<const std::string_view>(config_keys::kFieldTypes),
                              std::span<const std::string_view>(config_keys::kQualifierKinds),
                              std::span<const std::string_view>(config_keys::kTargetKinds),
-                             std::span<const std::string_view>(config_keys::kMethods)}) {
+                             std::span<const std::string_view>(config_keys::kMethods),
+                             std::span<const std::string_view>(config_keys::kConnectorKinds),
+                             std::span<const std::string_view>(config_keys::kEmitWhen),
+                             std::span<const std::string_view>(config_keys::kSecurityPolicies),
+                             std::span<const std::string_view>(config_keys::kSecurityModes)}) {
     for (std::string_view v : values) {
       EXPECT_NE(docs.find("`" + std::string(v) + "`"), std::string::npos)
           << "docs/configuration.md does not mention `" << v << "`";

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <thread>
 
@@ -40,6 +41,11 @@ HubHarness::HubHarness(HarnessOptions options) : options_(std::move(options)) {
 HubHarness::~HubHarness() {
   if (hub_.running()) (void)hub_.stop(SIGKILL, std::chrono::seconds(10));
   if (sink_.running()) (void)sink_.stop(SIGTERM, std::chrono::seconds(10));
+}
+
+std::string HubHarness::hubLog() const {
+  std::ifstream in(hub_stderr_);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 Status HubHarness::startSink() {

@@ -47,7 +47,8 @@ class HubHarness {
   uint16_t sinkPort() const { return sink_port_; }
   const std::string& configPath() const { return config_path_; }
   const std::string& storePath() const { return store_path_; }
-  const std::string& hubStderr() const { return hub_stderr_; }
+  const std::string& hubStderr() const { return hub_stderr_; }  // the file's path
+  std::string hubLog() const;                                   // its content
   TempDir& dir() { return dir_; }
   ChildProcess& hub() { return hub_; }
 

@@ -167,6 +167,59 @@ struct TargetConfig {
   OdooTargetConfig odoo;  // kind: odoo
 };
 
+// What a change of one signal turns into (connectors.<name>.signals[].emit[]). Signals are raw
+// readings; these rules make business events of them at the edge (DESIGN.md, "Qualify").
+struct SignalEmitConfig {
+  // change: every new Good value; rising / falling: the value became truthy / falsy (a boolean,
+  // or a number other than 0) -- alarm states, machine-running flags.
+  enum class When { kChange, kRising, kFalling };
+  When when = When::kChange;
+  std::string type;          // event type, with a schema
+  std::string value_field;   // payload field that takes the signal's value; "" for none
+  std::string payload_json;  // constant payload fields, a JSON object ("{}" when none)
+};
+
+// One value a connector watches: a node of an OPC UA server.
+struct SignalConfig {
+  std::string name;
+  std::string node_id;  // OPC UA NodeId text ("ns=2;s=CNC07.PartCounter"), or
+  std::string path;     // a browse path from Objects ("2:CNC07/2:PartCounter"), re-resolved
+  std::string asset;    // the canonical asset its events are about; "" for the connector's
+  std::optional<Millis> sampling_interval;  // unset: the publishing interval
+  uint32_t queue_size = 1;
+  enum class Deadband { kNone, kAbsolute, kPercent };
+  Deadband deadband = Deadband::kNone;
+  double deadband_value = 0;
+  std::vector<SignalEmitConfig> emit;
+};
+
+// kind: opcua. See docs/connectors/opcua.md.
+struct OpcUaConnectorConfig {
+  std::string endpoint;  // opc.tcp://host[:port][/path]
+  std::string user;      // UserName identity; anonymous when empty
+  std::string password;  // resolved from password_file / password_env at load (never logged)
+  std::string password_file;
+  std::string password_env;
+  std::string security_policy = "None";  // None | Basic256Sha256
+  std::string security_mode = "None";    // None | Sign | SignAndEncrypt
+  std::string pki_dir;  // client certificate and trust list; default next to the store
+  Millis publishing_interval{1000};
+  Millis connect_timeout{5000};
+  Millis request_timeout{10000};
+  Millis reconnect_initial_backoff{500};
+  Millis reconnect_max_backoff{30000};
+};
+
+// A plant-floor source that runs inside `plantbridge run` and feeds the journal directly.
+struct ConnectorConfig {
+  std::string name;
+  std::string kind;   // "opcua"
+  std::string site;   // "" for the config's site
+  std::string asset;  // default canonical asset of its signals
+  std::vector<SignalConfig> signals;
+  OpcUaConnectorConfig opcua;
+};
+
 struct LogConfig {
   std::string level = "info";
   bool json = true;
@@ -186,6 +239,7 @@ struct Config {
   std::vector<DedupeRuleConfig> dedupe_rules;
   std::vector<RouteConfig> routes;
   std::vector<TargetConfig> targets;
+  std::vector<ConnectorConfig> connectors;
 };
 
 // One problem in a config file.

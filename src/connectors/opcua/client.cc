@@ -1,11 +1,17 @@
 #include "plantbridge/connectors/opcua/client.h"
 
 #include <openssl/rand.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
+#include <optional>
 
+#include "certificate_store.h"
 #include "plantbridge/connectors/opcua/secure_channel_services.h"
 #include "secure_channel.h"
+#include "session_security.h"
 
 namespace pb::opcua {
 namespace {
@@ -18,11 +24,6 @@ DateTime systemNow() {
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
   return dateTimeFromUnixMicros(us);
-}
-
-bool isNoneEndpoint(const EndpointDescription& e) {
-  return e.security_policy_uri == kSecurityPolicyNoneUri &&
-         e.security_mode == static_cast<uint32_t>(MessageSecurityMode::kNone);
 }
 
 }  // namespace
@@ -74,10 +75,19 @@ Result<EndpointAddress> parseEndpointUrl(std::string_view url) {
 struct Client::Impl {
   ClientOptions options;
   SecureChannel channel;
+  int wake_fd = -1;  // an eventfd, readable while interrupted
   uint32_t next_request_handle = 1;
   bool session_active = false;
   NodeId session_id;
   NodeId authentication_token;
+  std::optional<CertificateStore> pki;  // loaded on first need
+  std::string server_certificate;       // DER, checked against the trust list (secure channel)
+
+  bool secure() const { return options.security_policy != SecurityPolicy::kNone; }
+  Status loadPki();
+  Status openChannel(SecureChannelOptions channel_options, Deadline deadline);
+  Status activateSession(const UserIdentity& identity, const CreateSessionResponse& created,
+                         const std::string& client_nonce);
 
   Deadline requestDeadline() const {
     return std::chrono::steady_clock::now() + options.request_timeout;
@@ -104,11 +114,126 @@ struct Client::Impl {
   }
 };
 
-Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
-  impl_->options = std::move(options);
+Status Client::Impl::loadPki() {
+  if (pki) return Status::ok();
+  if (options.pki_dir.empty()) {
+    return Status::invalidArgument(std::string("security policy ") +
+                                   securityPolicyName(options.security_policy) +
+                                   " needs pki_dir (where the client certificate and the trusted "
+                                   "server certificates live)");
+  }
+  auto store =
+      CertificateStore::open(options.pki_dir, options.application_uri, options.application_name);
+  if (!store.isOk()) return store.status();
+  pki.emplace(std::move(*store));
+  return Status::ok();
 }
 
-Client::~Client() { disconnect(); }
+Status Client::Impl::openChannel(SecureChannelOptions channel_options, Deadline deadline) {
+  server_certificate.clear();
+  if (!secure()) return channel.open(channel_options, deadline);
+  PB_RETURN_IF_ERROR(loadPki());
+  // The server's certificate comes with its endpoints, over a channel without security.
+  PB_RETURN_IF_ERROR(channel.open(channel_options, deadline));
+  GetEndpointsRequest request;
+  request.endpoint_url = options.endpoint_url;
+  request.profile_uris = {kTransportProfileUaTcp};
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  auto listed = callWithin<GetEndpointsResponse>(std::move(request),
+                                                 std::max(left, std::chrono::milliseconds(1)));
+  channel.close(deadline);
+  if (!listed.isOk()) return listed.status();
+  auto endpoint = selectEndpoint(listed->endpoints, options.security_policy, options.security_mode);
+  if (!endpoint.isOk()) return endpoint.status();
+  const std::string& certificate = endpoint->server_certificate.bytes;
+  PB_RETURN_IF_ERROR(pki->checkServerCertificate(certificate, std::chrono::system_clock::now()));
+  channel_options.security = {options.security_policy, options.security_mode, pki->privateKey(),
+                              pki->certificate(), certificate};
+  PB_RETURN_IF_ERROR(channel.open(channel_options, deadline));
+  server_certificate = certificate;
+  return Status::ok();
+}
+
+Status Client::Impl::activateSession(const UserIdentity& identity,
+                                     const CreateSessionResponse& created,
+                                     const std::string& client_nonce) {
+  const std::string& created_certificate = created.server_certificate.bytes;
+  if (secure()) {
+    if (created_certificate != server_certificate) {
+      return Status::unauthenticated(
+          "CreateSession: the server answered with another certificate than its endpoint's");
+    }
+    PB_RETURN_IF_ERROR(verifyServerSignature(created_certificate, pki->certificate(), client_nonce,
+                                             created.server_signature));
+  }
+  std::vector<EndpointDescription> endpoints = created.server_endpoints;
+  if (endpoints.empty()) {
+    GetEndpointsRequest request;
+    request.endpoint_url = options.endpoint_url;
+    request.profile_uris = {kTransportProfileUaTcp};
+    auto listed = call<GetEndpointsResponse>(std::move(request));
+    if (!listed.isOk()) return listed.status();
+    endpoints = std::move(listed->endpoints);
+  }
+  auto endpoint = selectEndpoint(endpoints, options.security_policy,
+                                 secure() ? options.security_mode : MessageSecurityMode::kNone);
+  if (!endpoint.isOk()) return Status::unauthenticated(endpoint.status().message());
+  const UserTokenType wanted = identity.kind == UserIdentity::Kind::kAnonymous
+                                   ? UserTokenType::kAnonymous
+                                   : UserTokenType::kUserName;
+  auto choice = chooseTokenPolicy(*endpoint, wanted, secure() || !options.pki_dir.empty());
+  if (!choice.isOk()) return choice.status();
+
+  ActivateSessionRequest activate;
+  activate.locale_ids = {"en"};
+  if (secure()) {
+    auto signature =
+        clientSignature(pki->privateKey(), created_certificate, created.server_nonce.bytes);
+    if (!signature.isOk()) return signature.status();
+    activate.client_signature = std::move(*signature);
+  }
+  if (wanted == UserTokenType::kAnonymous) {
+    activate.user_identity_token = anonymousIdentityToken(choice->policy.policy_id);
+  } else {
+    std::string certificate = secure() ? server_certificate : created_certificate;
+    if (choice->secret_policy_uri != kSecurityPolicyNoneUri && !secure()) {
+      // Over a channel without security: encrypt only for a certificate we trust.
+      if (certificate.empty()) certificate = endpoint->server_certificate.bytes;
+      PB_RETURN_IF_ERROR(loadPki());
+      PB_RETURN_IF_ERROR(
+          pki->checkServerCertificate(certificate, std::chrono::system_clock::now()));
+    }
+    auto token = userNameToken(*choice, identity.user_name, identity.password, certificate,
+                               created.server_nonce.bytes);
+    if (!token.isOk()) return token.status();
+    activate.user_identity_token = std::move(*token);
+  }
+  auto activated = call<ActivateSessionResponse>(std::move(activate));
+  return activated.isOk() ? Status::ok() : activated.status();
+}
+
+Client::Client(ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+  impl_->wake_fd = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+Client::~Client() {
+  disconnect();
+  if (impl_->wake_fd >= 0) ::close(impl_->wake_fd);
+}
+
+void Client::interrupt() {
+  if (impl_->wake_fd < 0) return;
+  const uint64_t one = 1;
+  (void)!::write(impl_->wake_fd, &one, sizeof one);
+}
+
+void Client::clearInterrupt() {
+  if (impl_->wake_fd < 0) return;
+  uint64_t count = 0;
+  (void)!::read(impl_->wake_fd, &count, sizeof count);
+}
 
 Status Client::connect() {
   disconnect();
@@ -121,8 +246,9 @@ Status Client::connect() {
   channel_options.limits = impl_->options.limits;
   channel_options.decode_limits = impl_->options.decode_limits;
   channel_options.requested_lifetime_ms = impl_->options.requested_token_lifetime_ms;
+  channel_options.wake_fd = impl_->wake_fd;
   const Deadline deadline = std::chrono::steady_clock::now() + impl_->options.connect_timeout;
-  Status opened = impl_->channel.open(channel_options, deadline);
+  Status opened = impl_->openChannel(std::move(channel_options), deadline);
   if (!opened.isOk()) {
     return Status(opened.code(), "OPC UA " + impl_->options.endpoint_url + ": " + opened.message());
   }
@@ -134,6 +260,14 @@ void Client::disconnect() {
   impl_->channel.close(impl_->requestDeadline());
   impl_->session_active = false;
   impl_->authentication_token = NodeId{};
+}
+
+void Client::dropConnection() {
+  constexpr std::chrono::milliseconds kCloseBound{100};
+  impl_->session_active = false;
+  impl_->authentication_token = NodeId{};
+  impl_->session_id = NodeId{};
+  impl_->channel.close(std::chrono::steady_clock::now() + kCloseBound);
 }
 
 Status Client::renewSecureChannel() { return impl_->channel.renew(impl_->requestDeadline()); }
@@ -161,63 +295,18 @@ Status Client::openSession(const UserIdentity& identity, const std::string& sess
                  static_cast<int>(kSessionNonceLength)) != 1) {
     return Status::internal("no random bytes for the session nonce");
   }
+  if (impl_->secure()) create.client_certificate = ByteString{impl_->pki->certificate(), false};
+  const std::string client_nonce = create.client_nonce.bytes;
   create.requested_session_timeout_ms = impl_->options.requested_session_timeout_ms;
   auto created = impl_->call<CreateSessionResponse>(std::move(create));
   if (!created.isOk()) return created.status();
-
-  std::vector<EndpointDescription> endpoints = created->server_endpoints;
-  if (endpoints.empty()) {
-    auto listed = getEndpoints();
-    if (!listed.isOk()) return listed.status();
-    endpoints = std::move(*listed);
-  }
-  const UserTokenType wanted = identity.kind == UserIdentity::Kind::kAnonymous
-                                   ? UserTokenType::kAnonymous
-                                   : UserTokenType::kUserName;
-  const UserTokenPolicy* policy = nullptr;
-  for (const auto& endpoint : endpoints) {
-    if (!isNoneEndpoint(endpoint)) continue;
-    for (const auto& candidate : endpoint.user_identity_tokens) {
-      if (candidate.token_type == wanted) {
-        policy = &candidate;
-        break;
-      }
-    }
-    if (policy != nullptr) break;
-  }
-  const char* kind_name = wanted == UserTokenType::kAnonymous ? "Anonymous" : "UserName";
-  if (policy == nullptr) {
-    return Status::unauthenticated(std::string("the server offers no ") + kind_name +
-                                   " login on a SecurityPolicy None endpoint");
-  }
   // The session exists from here on: a failed activation must close it.
   impl_->session_id = created->session_id;
   impl_->authentication_token = created->authentication_token;
   impl_->session_active = true;
-
-  ActivateSessionRequest activate;
-  activate.locale_ids = {"en"};
-  if (wanted == UserTokenType::kAnonymous) {
-    activate.user_identity_token = anonymousIdentityToken(policy->policy_id);
-  } else {
-    if (!policy->security_policy_uri.empty() &&
-        policy->security_policy_uri != kSecurityPolicyNoneUri) {
-      (void)closeSession();
-      return Status::unauthenticated("the server wants the password encrypted with " +
-                                     policy->security_policy_uri + " (token policy '" +
-                                     policy->policy_id +
-                                     "'); only plain-text passwords on "
-                                     "SecurityPolicy None are supported yet");
-    }
-    activate.user_identity_token =
-        userNameIdentityToken(policy->policy_id, identity.user_name, identity.password, "");
-  }
-  auto activated = impl_->call<ActivateSessionResponse>(std::move(activate));
-  if (!activated.isOk()) {
-    (void)closeSession();
-    return activated.status();
-  }
-  return Status::ok();
+  Status activated = impl_->activateSession(identity, *created, client_nonce);
+  if (!activated.isOk()) (void)closeSession();
+  return activated;
 }
 
 Status Client::closeSession() {
@@ -384,6 +473,64 @@ Status Client::deleteSubscriptions(const std::vector<uint32_t>& subscription_ids
   return Status::ok();
 }
 
+Result<uint32_t> Client::sendPublish(
+    const std::vector<SubscriptionAcknowledgement>& acknowledgements,
+    std::chrono::milliseconds timeout_hint) {
+  PublishRequest request;
+  request.acknowledgements = acknowledgements;
+  request.request_header.authentication_token = impl_->authentication_token;
+  request.request_header.timestamp = systemNow();
+  request.request_header.request_handle = impl_->next_request_handle++;
+  request.request_header.timeout_hint_ms = static_cast<uint32_t>(timeout_hint.count());
+  auto sent = impl_->channel.send(encodeRequest(request), impl_->requestDeadline());
+  if (!sent.isOk() && !impl_->channel.isOpen()) impl_->session_active = false;
+  return sent;
+}
+
+Result<std::optional<PublishResponse>> Client::receivePublish(uint32_t handle,
+                                                              std::chrono::milliseconds wait) {
+  auto ready = impl_->channel.waitForData(std::chrono::steady_clock::now() + wait);
+  if (!ready.isOk()) return ready.status();
+  if (!*ready) return std::optional<PublishResponse>();
+  auto body = impl_->channel.receiveResponse(handle, impl_->requestDeadline());
+  if (!body.isOk()) {
+    if (!impl_->channel.isOpen()) impl_->session_active = false;
+    return body.status();
+  }
+  auto response = decodeResponse<PublishResponse>(*body, impl_->options.decode_limits);
+  if (!response.isOk()) return response.status();
+  return std::optional<PublishResponse>(std::move(*response));
+}
+
+Result<std::vector<TransferResult>> Client::transferSubscriptions(
+    const std::vector<uint32_t>& subscription_ids, bool send_initial_values) {
+  TransferSubscriptionsRequest request;
+  request.subscription_ids = subscription_ids;
+  request.send_initial_values = send_initial_values;
+  auto response = impl_->call<TransferSubscriptionsResponse>(std::move(request));
+  if (!response.isOk()) return response.status();
+  if (response->results.size() != subscription_ids.size()) {
+    return Status::invalidArgument(
+        "TransferSubscriptions: " + std::to_string(response->results.size()) + " results for " +
+        std::to_string(subscription_ids.size()) + " subscriptions");
+  }
+  return std::move(response->results);
+}
+
+Result<NotificationMessage> Client::republish(uint32_t subscription_id, uint32_t sequence_number) {
+  RepublishRequest request;
+  request.subscription_id = subscription_id;
+  request.retransmit_sequence_number = sequence_number;
+  auto response = impl_->call<RepublishResponse>(std::move(request));
+  if (!response.isOk()) {
+    if (response.status().message().find("BadMessageNotAvailable") != std::string::npos) {
+      return Status::notFound(response.status().message());
+    }
+    return response.status();
+  }
+  return std::move(response->notification_message);
+}
+
 ConnectionInfo Client::info() const {
   ConnectionInfo info;
   const auto& state = impl_->channel.state();
@@ -396,6 +543,8 @@ ConnectionInfo Client::info() const {
   info.send_chunk_size = state.send_chunk_size;
   info.session_active = impl_->session_active;
   info.session_id = impl_->session_id;
+  info.security_policy = impl_->options.security_policy;
+  info.security_mode = impl_->secure() ? impl_->options.security_mode : MessageSecurityMode::kNone;
   return info;
 }
 

@@ -37,11 +37,14 @@ Status SecureChannel::fail(Status status) {
 Status SecureChannel::open(const SecureChannelOptions& options, Deadline deadline) {
   close(deadline);
   options_ = options;
+  auto security = ChunkSecurity::create(options.security);
+  if (!security.isOk()) return security.status();
+  security_ = std::move(*security);
   state_ = SecureChannelState{};
   previous_token_id_ = 0;
   next_sequence_number_ = 1;
   last_received_sequence_.reset();
-  auto connection = TcpConnection::connect(options.host, options.port, deadline);
+  auto connection = TcpConnection::connect(options.host, options.port, deadline, options.wake_fd);
   if (!connection.isOk()) return connection.status();
   connection_ = std::move(*connection);
   Status said_hello = hello(deadline);
@@ -89,8 +92,14 @@ Status SecureChannel::openSecureChannel(bool renew, Deadline deadline) {
   request.request_header.timeout_hint_ms = timeoutHintMs(deadline);
   request.request_type =
       renew ? SecurityTokenRequestType::kRenew : SecurityTokenRequestType::kIssue;
-  request.security_mode = MessageSecurityMode::kNone;
-  request.client_nonce = ByteString{{}, true};
+  request.security_mode = security_.enabled() ? security_.mode() : MessageSecurityMode::kNone;
+  std::string client_nonce;
+  if (security_.enabled()) {
+    auto nonce = randomBytes(Basic256Sha256::kNonceLength);
+    if (!nonce.isOk()) return fail(nonce.status());
+    client_nonce = std::move(*nonce);
+  }
+  request.client_nonce = ByteString{client_nonce, !security_.enabled()};
   request.requested_lifetime_ms = options_.requested_lifetime_ms;
   const uint32_t request_id = next_request_id_++;
   Status sent =
@@ -107,6 +116,14 @@ Status SecureChannel::openSecureChannel(bool renew, Deadline deadline) {
   const auto& token = response->security_token;
   if (renew && token.channel_id != state_.channel_id) {
     return fail(Status::unavailable("renewed token names another secure channel"));
+  }
+  if (security_.enabled()) {
+    if (response->server_nonce.bytes.size() != Basic256Sha256::kNonceLength) {
+      return fail(Status::unauthenticated("OpenSecureChannel: server nonce of " +
+                                          std::to_string(response->server_nonce.bytes.size()) +
+                                          " bytes, expected 32"));
+    }
+    security_.addToken(token.token_id, client_nonce, response->server_nonce.bytes);
   }
   if (renew) {
     previous_token_id_ = state_.token_id;
@@ -126,11 +143,10 @@ Status SecureChannel::renew(Deadline deadline) {
 
 Status SecureChannel::sendMessage(MessageType type, std::string_view body, uint32_t request_id,
                                   Deadline deadline) {
-  const size_t overhead = secureChunkOverhead(type);
-  if (state_.send_chunk_size <= overhead) {
+  const size_t max_body = security_.maxBodySize(type, state_.send_chunk_size);
+  if (max_body == 0) {
     return Status::internal("negotiated chunk size too small for a chunk header");
   }
-  const size_t max_body = state_.send_chunk_size - overhead;
   if (state_.max_request_size != 0 && body.size() > state_.max_request_size) {
     return Status::resourceExhausted("request of " + std::to_string(body.size()) +
                                      " bytes over the server's maximum message size of " +
@@ -146,10 +162,11 @@ Status SecureChannel::sendMessage(MessageType type, std::string_view body, uint3
   for (size_t i = 0; i < chunks; ++i) {
     const std::string_view piece = body.substr(i * max_body, max_body);
     const ChunkType chunk_type = i + 1 == chunks ? ChunkType::kFinal : ChunkType::kIntermediate;
-    const std::string chunk = encodeSecureChunk(type, chunk_type, state_.channel_id, token_id,
-                                                next_sequence_number_, request_id, piece);
+    auto chunk = security_.seal(type, chunk_type, state_.channel_id, token_id,
+                                next_sequence_number_, request_id, piece);
+    if (!chunk.isOk()) return chunk.status();
     next_sequence_number_ = nextSequence(next_sequence_number_);
-    PB_RETURN_IF_ERROR(connection_.writeAll(chunk, deadline));
+    PB_RETURN_IF_ERROR(connection_.writeAll(*chunk, deadline));
   }
   return Status::ok();
 }
@@ -178,7 +195,9 @@ Result<AssembledMessage> SecureChannel::receive(uint32_t request_id, Deadline de
   for (;;) {
     auto bytes = readChunk(deadline);
     if (!bytes.isOk()) return bytes.status();
-    auto chunk = decodeSecureChunk(*bytes);
+    auto opened = security_.open(*bytes);  // verified and decrypted (as is with None)
+    if (!opened.isOk()) return opened.status();
+    auto chunk = decodeSecureChunk(*opened);
     if (!chunk.isOk()) return Status::unavailable("malformed chunk: " + chunk.status().message());
     PB_RETURN_IF_ERROR(checkChunk(*chunk));
     auto added = assembler_->add(*chunk);
@@ -201,6 +220,12 @@ Result<AssembledMessage> SecureChannel::receive(uint32_t request_id, Deadline de
 }
 
 Result<std::string> SecureChannel::call(std::string_view request_body, Deadline deadline) {
+  auto request_id = send(request_body, deadline);
+  if (!request_id.isOk()) return request_id.status();
+  return receiveResponse(*request_id, deadline);
+}
+
+Result<uint32_t> SecureChannel::send(std::string_view request_body, Deadline deadline) {
   if (!isOpen()) return Status::unavailable("not connected");
   const auto renew_at =
       token_created_ + std::chrono::milliseconds(state_.revised_lifetime_ms * 3 / 4);
@@ -211,6 +236,11 @@ Result<std::string> SecureChannel::call(std::string_view request_body, Deadline 
     // A request over the limits never left: the channel is still good.
     return sent.code() == pb::StatusCode::kResourceExhausted ? sent : fail(sent);
   }
+  return request_id;
+}
+
+Result<std::string> SecureChannel::receiveResponse(uint32_t request_id, Deadline deadline) {
+  if (!isOpen()) return Status::unavailable("not connected");
   last_request_aborted_ = false;
   auto message = receive(request_id, deadline);
   if (!message.isOk()) {

@@ -1,7 +1,9 @@
-// One UA TCP connection with a secure channel over it, SecurityPolicy None (OPC 10000-6, 6.7
-// and 7.1): Hello/Acknowledge with negotiated limits, OpenSecureChannel (issue, and renew
-// before the token's lifetime ends), requests split into chunks and responses joined from
-// them, sequence numbers and request ids, CloseSecureChannel. Private to the client.
+// One UA TCP connection with a secure channel over it (OPC 10000-6, 6.7 and 7.1):
+// Hello/Acknowledge with negotiated limits, OpenSecureChannel (issue, and renew before the
+// token's lifetime ends), requests split into chunks and responses joined from them, sequence
+// numbers and request ids, CloseSecureChannel. SecurityPolicy None, or Basic256Sha256 with
+// Sign or SignAndEncrypt (chunk_security.h: nonces, keys per token, signed/encrypted chunks).
+// Private to the client.
 // Thread-safety: one thread at a time; one request in flight.
 #pragma once
 
@@ -11,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "chunk_security.h"
 #include "plantbridge/common/status.h"
 #include "plantbridge/connectors/opcua/binary_codec.h"
 #include "plantbridge/connectors/opcua/chunk_assembler.h"
@@ -26,6 +29,8 @@ struct SecureChannelOptions {
   TransportLimits limits;
   DecodeLimits decode_limits;
   uint32_t requested_lifetime_ms = 600'000;
+  int wake_fd = -1;  // not owned; readable: every wait ends at once (TcpConnection::connect)
+  ChannelSecurityConfig security;  // SecurityPolicy None by default
 };
 
 // What was negotiated, for diagnostics and tests.
@@ -50,6 +55,13 @@ class SecureChannel {
   // the same request id. Renews the security token first when three quarters of its lifetime
   // have passed. Any transport error closes the channel.
   Result<std::string> call(std::string_view request_body, Deadline deadline);
+  // call() in two halves, for a request whose answer may take long (Publish): send() returns
+  // the request id; waitForData() says whether bytes are waiting without consuming any (false
+  // at the deadline, the channel untouched); receiveResponse() reads the answer. No other
+  // request may be sent in between, or the answer is dropped as a late one.
+  Result<uint32_t> send(std::string_view request_body, Deadline deadline);
+  Result<bool> waitForData(Deadline deadline) { return connection_.waitReadable(deadline); }
+  Result<std::string> receiveResponse(uint32_t request_id, Deadline deadline);
   Status renew(Deadline deadline);
   // CloseSecureChannel (no answer is expected), then the socket. Best effort.
   void close(Deadline deadline);
@@ -71,6 +83,7 @@ class SecureChannel {
   TcpConnection connection_;
   SecureChannelState state_;
   std::optional<ChunkAssembler> assembler_;
+  ChunkSecurity security_;
   uint32_t previous_token_id_ = 0;
   uint32_t next_sequence_number_ = 1;
   uint32_t next_request_id_ = 1;

@@ -29,6 +29,15 @@ Status decodeNotifications(NotificationMessage& message, const DecodeLimits& lim
   return Status::ok();
 }
 
+// NotificationMessage's own fields (the notifications stay encoded until decodeNotifications).
+Status readNotificationMessage(BinaryReader& r, NotificationMessage& message) {
+  PB_RETURN_IF_ERROR(r.readUInt32(message.sequence_number));
+  PB_RETURN_IF_ERROR(r.readDateTime(message.publish_time));
+  return r.readArray(
+      message.notification_data,
+      [](BinaryReader& rr, ExtensionObject& v) { return rr.readExtensionObject(v); }, 3);
+}
+
 }  // namespace
 
 ExtensionObject DataChangeFilter::toExtensionObject() const {
@@ -107,14 +116,43 @@ Status PublishResponse::decode(BinaryReader& r) {
       available_sequence_numbers, [](BinaryReader& rr, uint32_t& v) { return rr.readUInt32(v); },
       4));
   PB_RETURN_IF_ERROR(r.readBoolean(more_notifications));
-  PB_RETURN_IF_ERROR(r.readUInt32(notification_message.sequence_number));
-  PB_RETURN_IF_ERROR(r.readDateTime(notification_message.publish_time));
-  PB_RETURN_IF_ERROR(r.readArray(
-      notification_message.notification_data,
-      [](BinaryReader& rr, ExtensionObject& v) { return rr.readExtensionObject(v); }, 3));
+  PB_RETURN_IF_ERROR(readNotificationMessage(r, notification_message));
   PB_RETURN_IF_ERROR(readStatusCodeArray(r, results));
   PB_RETURN_IF_ERROR(readDiagnosticInfoArray(r, diagnostic_infos));
   return decodeNotifications(notification_message, r.limits());
+}
+
+void RepublishRequest::encode(BinaryWriter& w) const {
+  request_header.encode(w);
+  w.writeUInt32(subscription_id);
+  w.writeUInt32(retransmit_sequence_number);
+}
+
+Status RepublishResponse::decode(BinaryReader& r) {
+  PB_RETURN_IF_ERROR(response_header.decode(r));
+  PB_RETURN_IF_ERROR(readNotificationMessage(r, notification_message));
+  return decodeNotifications(notification_message, r.limits());
+}
+
+void TransferSubscriptionsRequest::encode(BinaryWriter& w) const {
+  request_header.encode(w);
+  w.writeInt32(static_cast<int32_t>(subscription_ids.size()));
+  for (uint32_t id : subscription_ids) w.writeUInt32(id);
+  w.writeBoolean(send_initial_values);
+}
+
+Status TransferSubscriptionsResponse::decode(BinaryReader& r) {
+  PB_RETURN_IF_ERROR(response_header.decode(r));
+  PB_RETURN_IF_ERROR(r.readArray(
+      results,
+      [](BinaryReader& rr, TransferResult& v) {
+        PB_RETURN_IF_ERROR(rr.readStatusCode(v.status_code));
+        return rr.readArray(
+            v.available_sequence_numbers,
+            [](BinaryReader& rrr, uint32_t& n) { return rrr.readUInt32(n); }, 4);
+      },
+      8));
+  return readDiagnosticInfoArray(r, diagnostic_infos);
 }
 
 void DeleteSubscriptionsRequest::encode(BinaryWriter& w) const {

@@ -29,6 +29,7 @@ TcpConnection& TcpConnection::operator=(TcpConnection&& other) noexcept {
   if (this != &other) {
     close();
     fd_ = other.fd_;
+    wake_fd_ = other.wake_fd_;
     peer_ = std::move(other.peer_);
     other.fd_ = -1;
   }
@@ -44,8 +45,11 @@ void TcpConnection::close() {
 
 Status TcpConnection::waitFor(short events, Deadline deadline, const char* what) {
   for (;;) {
-    pollfd p{fd_, events, 0};
-    const int n = ::poll(&p, 1, remainingMs(deadline));
+    pollfd p[2] = {{fd_, events, 0}, {wake_fd_, POLLIN, 0}};
+    const int n = ::poll(p, wake_fd_ >= 0 ? 2 : 1, remainingMs(deadline));
+    if (n > 0 && p[1].revents != 0) {
+      return Status::unavailable(std::string(what) + " " + peer_ + ": interrupted");
+    }
     if (n > 0) return Status::ok();
     if (n == 0) return Status::unavailable(std::string(what) + " " + peer_ + ": timed out");
     if (errno != EINTR)
@@ -53,8 +57,21 @@ Status TcpConnection::waitFor(short events, Deadline deadline, const char* what)
   }
 }
 
+Result<bool> TcpConnection::waitReadable(Deadline deadline) {
+  if (fd_ < 0) return Status::unavailable("read from " + peer_ + ": not connected");
+  for (;;) {
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    const int n = ::poll(p, wake_fd_ >= 0 ? 2 : 1, remainingMs(deadline));
+    if (n > 0 && p[1].revents != 0)
+      return Status::unavailable("read from " + peer_ + ": interrupted");
+    if (n > 0) return true;
+    if (n == 0) return false;
+    if (errno != EINTR) return Status::unavailable("read from " + peer_ + ": " + errnoText(errno));
+  }
+}
+
 Result<TcpConnection> TcpConnection::connect(const std::string& host, uint16_t port,
-                                             Deadline deadline) {
+                                             Deadline deadline, int wake_fd) {
   const std::string peer = host + ":" + std::to_string(port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -67,6 +84,7 @@ Result<TcpConnection> TcpConnection::connect(const std::string& host, uint16_t p
   for (addrinfo* a = addresses.get(); a != nullptr; a = a->ai_next) {
     TcpConnection c;
     c.peer_ = peer;
+    c.wake_fd_ = wake_fd;
     c.fd_ = ::socket(a->ai_family, a->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, a->ai_protocol);
     if (c.fd_ < 0) {
       last = Status::unavailable("socket: " + errnoText(errno));

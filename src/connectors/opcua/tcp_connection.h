@@ -23,7 +23,8 @@ class TcpConnection {
  public:
   TcpConnection() = default;
   ~TcpConnection() { close(); }
-  TcpConnection(TcpConnection&& other) noexcept : fd_(other.fd_), peer_(std::move(other.peer_)) {
+  TcpConnection(TcpConnection&& other) noexcept
+      : fd_(other.fd_), wake_fd_(other.wake_fd_), peer_(std::move(other.peer_)) {
     other.fd_ = -1;
   }
   TcpConnection& operator=(TcpConnection&& other) noexcept;
@@ -32,11 +33,17 @@ class TcpConnection {
 
   // Resolves `host` and connects to the first address that answers before `deadline`.
   // kUnavailable names host:port and the reason (refused, unreachable, timed out).
-  static Result<TcpConnection> connect(const std::string& host, uint16_t port, Deadline deadline);
+  // `wake_fd` (optional, not owned): while it is readable every wait of this connection, the
+  // connect included, ends at once with kUnavailable "interrupted" (see Client::interrupt).
+  static Result<TcpConnection> connect(const std::string& host, uint16_t port, Deadline deadline,
+                                       int wake_fd = -1);
 
   Status writeAll(std::string_view bytes, Deadline deadline);
   // Appends exactly `n` bytes to `out`. kUnavailable when the peer closes first or on timeout.
   Status readExact(size_t n, std::string& out, Deadline deadline);
+  // True when bytes (or the peer's close) wait to be read, false at the deadline; consumes
+  // nothing, so a caller can wait in short slices without disturbing the stream.
+  Result<bool> waitReadable(Deadline deadline);
   void close();
   bool isOpen() const { return fd_ >= 0; }
   const std::string& peer() const { return peer_; }
@@ -46,6 +53,7 @@ class TcpConnection {
   Status waitFor(short events, Deadline deadline, const char* what);
 
   int fd_ = -1;
+  int wake_fd_ = -1;
   std::string peer_;  // "host:port", for messages
 };
 

@@ -160,9 +160,10 @@ Result<SecureChunk> decodeSecureChunk(std::string_view chunk) {
     PB_RETURN_IF_ERROR(r.readString(out.security_policy_uri));
     PB_RETURN_IF_ERROR(r.readByteString(out.sender_certificate));
     PB_RETURN_IF_ERROR(r.readByteString(out.receiver_certificate_thumbprint));
-    if (out.security_policy_uri != kSecurityPolicyNoneUri) {
+    if (out.security_policy_uri != kSecurityPolicyNoneUri &&
+        out.security_policy_uri != kSecurityPolicyBasic256Sha256Uri) {
       return Status::invalidArgument("chunk: security policy '" + out.security_policy_uri +
-                                     "' is not supported (only None)");
+                                     "' is not supported (None, Basic256Sha256)");
     }
   } else {
     PB_RETURN_IF_ERROR(r.readUInt32(out.token_id));

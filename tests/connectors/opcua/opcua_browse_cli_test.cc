@@ -129,10 +129,10 @@ TEST_F(OpcUaBrowseCliTest, ListsTheMachineVariablesWithValueTypeAndStatus) {
   }
   // The hint says how config names a node, with a path that resolves.
   const std::string hint = lineWith(r.output, "hint:");
-  EXPECT_NE(hint.find("path: " + machinePath() + "/" + ns_ + ":SpindleSpeed"), std::string::npos)
+  EXPECT_NE(hint.find("path: \"" + machinePath() + "/" + ns_ + ":SpindleSpeed\""),
+            std::string::npos)
       << hint;
-  EXPECT_NE(hint.find("node_id: \"ns=" + ns_ + ";s=CNC07.SpindleSpeed\""), std::string::npos)
-      << hint;
+  EXPECT_NE(hint.find("node: \"ns=" + ns_ + ";s=CNC07.SpindleSpeed\""), std::string::npos) << hint;
 }
 
 TEST_F(OpcUaBrowseCliTest, JsonOutputParsesAndHasTheExpectedFields) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "plantbridge/common/status.h"
 #include "support/child_process.h"
@@ -12,6 +13,8 @@ namespace pb::test {
 
 struct OpcUaSimOptions {
   int simulate_ms = 0;  // 0: values stay put
+  int port = 0;         // 0: a free one; a restarted server takes its old port again
+  std::vector<std::string> extra_args;  // more cnc_server.js options, e.g. {"--alarm-every", "5"}
 };
 
 class OpcUaSimProcess {
@@ -27,8 +30,16 @@ class OpcUaSimProcess {
   void stop();
   // SIGKILL: the server vanishes without closing anything, as a crashed machine would.
   void kill();
+  // SIGUSR1: the server cuts every client connection (sessions stay), as a network drop would;
+  // waits (bounded) for its "dropped N" line.
+  Status dropConnections();
+  int port() const;  // from the endpoint URL; 0 before start()
+  int pid() const { return process_.pid(); }
   bool running() const { return process_.running(); }
   const std::string& endpointUrl() const { return endpoint_url_; }
+  // The server's certificate (DER), written by the server before its ready line: a test puts
+  // it into its client's trust list (<pki_dir>/trusted/certs).
+  std::string certificatePath() const { return dir_.file("pki/server_certificate.der"); }
   // The server's stderr (node-opcua's log), for failure messages.
   std::string log() const;
 
@@ -37,5 +48,12 @@ class OpcUaSimProcess {
   TempDir dir_;
   std::string endpoint_url_;
 };
+
+// The namespace the simulator's machine lives in.
+inline constexpr char kSimNamespaceUri[] = "urn:plantbridge:opcua-sim:cnc";
+
+// The index of kSimNamespaceUri in the server's NamespaceArray, asked with our client over an
+// anonymous session, so tests do not assume node-opcua's numbering.
+Result<uint16_t> simNamespaceIndex(const std::string& endpoint_url);
 
 }  // namespace pb::test

@@ -191,5 +191,63 @@ TEST(OpcUaServiceEncodingTest, HelloMatchesNodeOpcua) {
             "302e313a34383430");
 }
 
+TEST(OpcUaServiceEncodingTest, TransferSubscriptionsRequestMatchesNodeOpcua) {
+  TransferSubscriptionsRequest request;
+  request.request_header = fixedHeader();
+  request.subscription_ids = {3, 9};
+  request.send_initial_values = true;
+  EXPECT_EQ(encodedFields(request),
+            "000000d06d3c687add010700000000000000ffffffff10270000000000020000000300000009000000"
+            "01");
+}
+
+TEST(OpcUaServiceEncodingTest, RepublishRequestMatchesNodeOpcua) {
+  RepublishRequest request;
+  request.request_header = fixedHeader();
+  request.subscription_id = 3;
+  request.retransmit_sequence_number = 42;
+  EXPECT_EQ(encodedFields(request),
+            "000000d06d3c687add010700000000000000ffffffff10270000000000030000002a000000");
+}
+
+std::string bytesOfHex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  }
+  return out;
+}
+
+// Responses as node-opcua-types 2.160.0 encodes them (response header timestamp as above).
+TEST(OpcUaServiceEncodingTest, TransferSubscriptionsResponseFromNodeOpcuaDecodes) {
+  const std::string body = bytesOfHex(
+      "00d06d3c687add01070000000000000000000000000000000200000000000000020000000800000009000000"
+      "000028800000000000000000");
+  BinaryReader r(body, DecodeLimits{});
+  TransferSubscriptionsResponse response;
+  ASSERT_TRUE(response.decode(r).isOk());
+  ASSERT_EQ(response.results.size(), 2U);
+  EXPECT_TRUE(response.results[0].status_code.isGood());
+  EXPECT_EQ(response.results[0].available_sequence_numbers, (std::vector<uint32_t>{8, 9}));
+  EXPECT_EQ(response.results[1].status_code.value, 0x8028'0000U);  // BadSubscriptionIdInvalid
+  EXPECT_TRUE(response.results[1].available_sequence_numbers.empty());
+}
+
+TEST(OpcUaServiceEncodingTest, RepublishResponseFromNodeOpcuaDecodes) {
+  const std::string body = bytesOfHex(
+      "00d06d3c687add01070000000000000000000000000000002a00000000d06d3c687add010100000001002b03"
+      "011200000001000000040000000107d204000000000000");
+  BinaryReader r(body, DecodeLimits{});
+  RepublishResponse response;
+  ASSERT_TRUE(response.decode(r).isOk());
+  EXPECT_EQ(response.notification_message.sequence_number, 42U);
+  ASSERT_EQ(response.notification_message.data_changes.size(), 1U);
+  const auto& change = response.notification_message.data_changes.front();
+  EXPECT_EQ(change.client_handle, 4U);
+  ASSERT_TRUE(change.value.value.has_value());
+  ASSERT_NE(change.value.value->get<uint32_t>(), nullptr);
+  EXPECT_EQ(*change.value.value->get<uint32_t>(), 1234U);
+}
+
 }  // namespace
 }  // namespace pb::opcua

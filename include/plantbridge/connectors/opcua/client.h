@@ -1,4 +1,5 @@
-// An OPC UA client over UA TCP with SecurityPolicy None: connect (Hello/Acknowledge and a
+// An OPC UA client over UA TCP with SecurityPolicy None or Basic256Sha256 (Sign,
+// SignAndEncrypt; docs/connectors/opcua.md, "Security"): connect (Hello/Acknowledge and a
 // secure channel), GetEndpoints, a session (Anonymous or UserName), Read, Browse/BrowseNext,
 // TranslateBrowsePathsToNodeIds, subscriptions with monitored items and Publish.
 //
@@ -7,14 +8,16 @@
 // desynchronise the stream. Errors come back as Status: kUnavailable for anything the network
 // or the server's state explains (refused, dropped, timed out, Error messages, session gone) —
 // reconnecting may help; kUnauthenticated for a rejected identity; kNotFound for an unknown
-// node or an unresolvable browse path; kInvalidArgument for requests the server refused or
-// responses we could not decode. Messages name the OPC UA status code.
-// Thread-safety: one thread at a time (a connector owns its client on its own thread).
+// node or an unresolvable browse path; kPermissionDenied for a server certificate we do not
+// trust (saved in <pki_dir>/rejected/, the message says where to move it); kInvalidArgument for
+// requests the server refused or responses we could not decode. Messages name the OPC UA status
+// code. Thread-safety: one thread at a time (a connector owns its client on its own thread).
 #pragma once
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +25,7 @@
 #include "plantbridge/common/status.h"
 #include "plantbridge/connectors/opcua/attribute_services.h"
 #include "plantbridge/connectors/opcua/binary_codec.h"
+#include "plantbridge/connectors/opcua/secure_channel_services.h"
 #include "plantbridge/connectors/opcua/session_services.h"
 #include "plantbridge/connectors/opcua/subscription_services.h"
 #include "plantbridge/connectors/opcua/transport_messages.h"
@@ -48,6 +52,15 @@ struct ClientOptions {
   std::string application_uri = "urn:plantbridge:opcua-client";
   std::string product_uri = "urn:plantbridge";
   std::string application_name = "plantbridge";
+  // Security. With Basic256Sha256 (mode Sign or SignAndEncrypt) connect() first asks the
+  // server for its endpoints over a None channel, takes the one with this policy and mode,
+  // checks the server's certificate against <pki_dir>/trusted/certs, then opens the channel.
+  // pki_dir holds our certificate (created on first use, for application_uri) and the trust
+  // list; with None it is optional and, when set, lets a UserName password be encrypted for
+  // a trusted server when its token policy asks for that.
+  SecurityPolicy security_policy = SecurityPolicy::kNone;
+  MessageSecurityMode security_mode = MessageSecurityMode::kNone;
+  std::string pki_dir;
 };
 
 struct UserIdentity {
@@ -88,6 +101,8 @@ struct ConnectionInfo {
   uint32_t send_chunk_size = 0;
   bool session_active = false;
   NodeId session_id;
+  SecurityPolicy security_policy = SecurityPolicy::kNone;
+  MessageSecurityMode security_mode = MessageSecurityMode::kNone;
 };
 
 class Client {
@@ -101,12 +116,18 @@ class Client {
   Status connect();
   // Closes the session if one is active, then the secure channel. Idempotent.
   void disconnect();
+  // Closes the connection without closing the session: the server keeps the session (until its
+  // timeout) and its subscriptions, which another session can take over with
+  // transferSubscriptions(). For a connection that is lost or suspect; bounded by ~100 ms.
+  void dropConnection();
   // Renews the security token now (it is also renewed by itself before its lifetime ends).
   Status renewSecureChannel();
 
   Result<std::vector<EndpointDescription>> getEndpoints();
-  // CreateSession then ActivateSession with `identity`, on the None endpoint the server
-  // offered; the identity's token policy comes from that endpoint.
+  // CreateSession then ActivateSession with `identity`, on the endpoint of the configured
+  // security policy and mode; the identity's token policy comes from that endpoint. With
+  // Basic256Sha256 the server's signature is checked and ours sent; a password is encrypted
+  // for the server's certificate whenever its token policy asks for that.
   Status openSession(const UserIdentity& identity, const std::string& session_name = "plantbridge");
   Status closeSession();
 
@@ -138,6 +159,30 @@ class Client {
   Result<PublishResponse> publish(const std::vector<SubscriptionAcknowledgement>& acknowledgements,
                                   std::chrono::milliseconds wait);
   Status deleteSubscriptions(const std::vector<uint32_t>& subscription_ids);
+
+  // publish() in two halves, so a caller can wait for the answer in short slices (and stop
+  // in between): sendPublish() sends the request (`timeout_hint`: how long the server may hold
+  // it) and returns its handle; receivePublish() waits up to `wait` for bytes and returns
+  // nullopt when none came (the connection is untouched), else reads the answer (bounded by
+  // request_timeout). No other request may be made while a Publish is outstanding: its answer
+  // would be dropped as a late one.
+  Result<uint32_t> sendPublish(const std::vector<SubscriptionAcknowledgement>& acknowledgements,
+                               std::chrono::milliseconds timeout_hint);
+  Result<std::optional<PublishResponse>> receivePublish(uint32_t handle,
+                                                        std::chrono::milliseconds wait);
+  // One result per subscription, in order (Good, or e.g. BadSubscriptionIdInvalid when the
+  // server no longer has it), each with the sequence numbers it holds for Republish.
+  Result<std::vector<TransferResult>> transferSubscriptions(
+      const std::vector<uint32_t>& subscription_ids, bool send_initial_values);
+  // The NotificationMessage `sequence_number` again; kNotFound when the server no longer has
+  // it (BadMessageNotAvailable).
+  Result<NotificationMessage> republish(uint32_t subscription_id, uint32_t sequence_number);
+
+  // From any thread: every wait of this client (connect, requests, receivePublish) ends at once
+  // with kUnavailable "interrupted", now and until clearInterrupt(). A request cut off this way
+  // closes the connection, like any other transport error.
+  void interrupt();
+  void clearInterrupt();
 
   ConnectionInfo info() const;
 

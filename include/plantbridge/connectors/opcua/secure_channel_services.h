@@ -1,7 +1,9 @@
-// OpenSecureChannel and CloseSecureChannel (OPC 10000-4, 5.5), SecurityPolicy None.
+// OpenSecureChannel and CloseSecureChannel (OPC 10000-4, 5.5); the security policies and
+// modes a channel may use.
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "plantbridge/connectors/opcua/service_common.h"
 
@@ -14,6 +16,16 @@ enum class MessageSecurityMode : uint32_t {
   kSign = 2,
   kSignAndEncrypt = 3
 };
+
+// The security policies the client implements (OPC 10000-7).
+enum class SecurityPolicy { kNone, kBasic256Sha256 };
+const char* securityPolicyUri(SecurityPolicy policy);
+const char* securityPolicyName(SecurityPolicy policy);  // "None", "Basic256Sha256"
+// The short name or the URI; kInvalidArgument names the supported ones.
+Result<SecurityPolicy> parseSecurityPolicy(std::string_view text);
+const char* messageSecurityModeName(MessageSecurityMode mode);  // "None", "Sign", ...
+// "None", "Sign" or "SignAndEncrypt".
+Result<MessageSecurityMode> parseMessageSecurityMode(std::string_view text);
 
 struct OpenSecureChannelRequest {
   static constexpr uint32_t kTypeId = type_ids::kOpenSecureChannelRequest;

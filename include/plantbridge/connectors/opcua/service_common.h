@@ -51,6 +51,10 @@ inline constexpr uint32_t kDataChangeNotification = 811;
 inline constexpr uint32_t kStatusChangeNotification = 820;
 inline constexpr uint32_t kPublishRequest = 826;
 inline constexpr uint32_t kPublishResponse = 829;
+inline constexpr uint32_t kRepublishRequest = 832;
+inline constexpr uint32_t kRepublishResponse = 835;
+inline constexpr uint32_t kTransferSubscriptionsRequest = 841;
+inline constexpr uint32_t kTransferSubscriptionsResponse = 844;
 inline constexpr uint32_t kDeleteSubscriptionsRequest = 847;
 inline constexpr uint32_t kDeleteSubscriptionsResponse = 850;
 }  // namespace type_ids

@@ -1,7 +1,7 @@
 // The Subscription and MonitoredItem services (OPC 10000-4, 5.12 and 5.13): CreateSubscription,
 // CreateMonitoredItems (sampling interval, queue size, DataChangeFilter with a deadband),
-// Publish with acknowledgements, DeleteSubscriptions; and the notifications a Publish response
-// carries (DataChangeNotification, StatusChangeNotification).
+// Publish with acknowledgements, Republish, TransferSubscriptions, DeleteSubscriptions; and the
+// notifications a Publish response carries (DataChangeNotification, StatusChangeNotification).
 #pragma once
 
 #include <cstdint>
@@ -126,6 +126,47 @@ struct PublishResponse {
   bool more_notifications = false;
   NotificationMessage notification_message;
   std::vector<StatusCode> results;  // one per acknowledgement sent
+  std::vector<DiagnosticInfo> diagnostic_infos;
+  Status decode(BinaryReader& r);
+};
+
+// OPC 10000-4, 5.13.6: one NotificationMessage again, by its sequence number.
+struct RepublishRequest {
+  static constexpr uint32_t kTypeId = type_ids::kRepublishRequest;
+  RequestHeader request_header;
+  uint32_t subscription_id = 0;
+  uint32_t retransmit_sequence_number = 0;
+  void encode(BinaryWriter& w) const;
+};
+
+struct RepublishResponse {
+  static constexpr uint32_t kTypeId = type_ids::kRepublishResponse;
+  static constexpr const char* kServiceName = "Republish";
+  ResponseHeader response_header;
+  NotificationMessage notification_message;
+  Status decode(BinaryReader& r);
+};
+
+// OPC 10000-4, 5.13.7: subscriptions of another session moved to this one.
+struct TransferSubscriptionsRequest {
+  static constexpr uint32_t kTypeId = type_ids::kTransferSubscriptionsRequest;
+  RequestHeader request_header;
+  std::vector<uint32_t> subscription_ids;
+  bool send_initial_values = true;
+  void encode(BinaryWriter& w) const;
+};
+
+struct TransferResult {
+  StatusCode status_code;
+  // Notification messages the server still holds for retransmission (Republish).
+  std::vector<uint32_t> available_sequence_numbers;
+};
+
+struct TransferSubscriptionsResponse {
+  static constexpr uint32_t kTypeId = type_ids::kTransferSubscriptionsResponse;
+  static constexpr const char* kServiceName = "TransferSubscriptions";
+  ResponseHeader response_header;
+  std::vector<TransferResult> results;
   std::vector<DiagnosticInfo> diagnostic_infos;
   Status decode(BinaryReader& r);
 };

@@ -34,6 +34,8 @@ inline constexpr size_t kMessageHeaderSize = 8;
 // The smallest buffer a peer may offer (OPC 10000-6, 7.1.2.3).
 inline constexpr uint32_t kMinBufferSize = 8192;
 inline constexpr char kSecurityPolicyNoneUri[] = "http://opcfoundation.org/UA/SecurityPolicy#None";
+inline constexpr char kSecurityPolicyBasic256Sha256Uri[] =
+    "http://opcfoundation.org/UA/SecurityPolicy#Basic256Sha256";
 
 struct MessageHeader {
   MessageType type = MessageType::kHello;
@@ -89,8 +91,10 @@ struct SecureChunk {
   uint32_t request_id = 0;
   std::string_view body;  // points into the chunk given to decodeSecureChunk
 };
-// Decodes a whole OPN/MSG/CLO chunk (header included). With SecurityPolicy None there is no
-// signature or padding, so everything after the sequence header is body.
+// Decodes a whole OPN/MSG/CLO chunk (header included) as SecurityPolicy None carries it: no
+// signature or padding, so everything after the sequence header is body. A chunk under another
+// policy is first verified and decrypted (chunk_security.h) into this form; the OPN header's
+// policy URI is passed on for the channel to check.
 Result<SecureChunk> decodeSecureChunk(std::string_view chunk);
 
 // Encodes one chunk with SecurityPolicy None. For OPN the asymmetric header names the None
