@@ -42,7 +42,10 @@ struct OpcUaBrowseOptions {
   std::string password_env;  // the variable holding the password (never on the command line)
   int depth = 1;             // levels below the node; 0: the node only
   bool json = false;
-  std::string timeout = "10s";  // connect and each request
+  std::string timeout = "10s";           // connect and each request
+  std::string security_policy = "None";  // None | Basic256Sha256
+  std::string security_mode = "None";    // None | Sign | SignAndEncrypt
+  std::string pki_dir;  // our certificate and the trust list; needed with Basic256Sha256
 };
 // Lists a node of an OPC UA server and its children (with the variables' values), for writing
 // a connector's config. 1 when the server cannot be reached, refuses the login or has no such

@@ -1,5 +1,6 @@
 #include "hub_runtime.h"
 
+#include <cassert>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -16,10 +17,13 @@
 #include "plantbridge/http/server.h"
 #include "plantbridge/hub/auth.h"
 #include "plantbridge/hub/hub_api.h"
+#include "plantbridge/hub/odoo_webhook.h"
 #include "plantbridge/pipeline/pipeline.h"
 #include "plantbridge/pipeline/pipeline_runner.h"
+#include "plantbridge/pipeline/stored_master_data.h"
 #include "plantbridge/store/store.h"
 #include "plantbridge/targets/odoo.h"
+#include "plantbridge/targets/odoo_master_data.h"
 #include "plantbridge/targets/webhook.h"
 
 namespace pb {
@@ -92,14 +96,17 @@ struct HubRuntime::Impl {
   SystemRandom random;
   TargetFactoryRegistry target_registry = makeTargetRegistry();
   std::unique_ptr<Store> store;
+  std::unique_ptr<StoredMasterData> master_data;  // when master_data is configured
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<PipelineRunner> runner;
   std::vector<std::unique_ptr<Target>> targets;
   std::vector<std::unique_ptr<Dispatcher>> dispatchers;
+  std::unique_ptr<OdooMasterDataSync> master_data_sync;  // uses a target's client
   ConnectorRegistry connector_registry = makeConnectorRegistry();
   std::vector<std::unique_ptr<Connector>> connectors;
   std::unique_ptr<Authenticator> auth;
   std::unique_ptr<HubApi> api;
+  std::unique_ptr<OdooWebhookReceiver> odoo_webhooks;  // when master_data has a webhook secret
   Router router;
   std::unique_ptr<HttpServer> server;
   bool drained = false;
@@ -135,7 +142,13 @@ Status HubRuntime::start() {
   h.store = std::move(*store);
   addStoreCollector(h.metrics, *h.store, h.config.targets);
 
-  auto pipeline = Pipeline::create(h.config, nullptr, h.clock, h.metrics);
+  if (h.config.master_data) {
+    auto master_data = StoredMasterData::open(h.store->masterFacts());
+    if (!master_data) return master_data.status();
+    h.master_data = std::move(*master_data);
+    spdlog::info("master data: {} facts loaded from the store", h.master_data->size());
+  }
+  auto pipeline = Pipeline::create(h.config, h.master_data.get(), h.clock, h.metrics);
   if (!pipeline) return pipeline.status();
   h.pipeline = std::move(*pipeline);
 
@@ -153,6 +166,23 @@ Status HubRuntime::start() {
                                               h.metrics, runner_options);
   PB_RETURN_IF_ERROR(h.runner->start());
   for (auto& d : h.dispatchers) d->start();
+  if (h.master_data) {
+    // The source is an odoo target (checked by the config loader); its client is shared.
+    OdooClient* client = nullptr;
+    for (size_t i = 0; i < h.targets.size(); ++i) {
+      if (h.config.targets[i].name == h.config.master_data->source) {
+        client = odooClientOf(*h.targets[i]);
+      }
+    }
+    if (client == nullptr) {
+      return Status::invalidArgument("master_data.source: '" + h.config.master_data->source +
+                                     "' is not an odoo target");
+    }
+    h.master_data_sync =
+        std::make_unique<OdooMasterDataSync>(*client, *h.master_data, *h.config.master_data,
+                                             h.config.asset_mappings, h.clock, &h.metrics);
+    h.master_data_sync->start();
+  }
 
   h.auth = std::make_unique<Authenticator>(h.config.auth.tokens);
   reload();  // adds the token file's tokens, if one is configured
@@ -160,6 +190,27 @@ Status HubRuntime::start() {
       hubApiOptionsFrom(h.config), *h.store, h.pipeline->schemas(), *h.auth, h.metrics, h.clock,
       HubApiHooks{[&h] { h.runner->wake(); }, [&h] { h.wakeDispatchers(); }});
   PB_RETURN_IF_ERROR(h.api->registerRoutes(h.router));
+  if (h.master_data_sync && !h.config.master_data->webhook_secret.empty()) {
+    OdooMasterDataSync* sync = h.master_data_sync.get();
+    h.odoo_webhooks = std::make_unique<OdooWebhookReceiver>(
+        OdooWebhookOptions{h.config.master_data->webhook_secret, sync->hintModels(),
+                           [sync](std::string_view model, int64_t id) {
+                             switch (sync->hint(model, id)) {
+                               case OdooMasterDataSync::HintResult::kQueued:
+                                 return OdooHintOutcome::kQueued;
+                               case OdooMasterDataSync::HintResult::kDuplicate:
+                                 return OdooHintOutcome::kDuplicate;
+                               case OdooMasterDataSync::HintResult::kQueueFull:
+                                 return OdooHintOutcome::kQueueFull;
+                               case OdooMasterDataSync::HintResult::kUnknownModel:
+                                 break;
+                             }
+                             assert(false && "the receiver accepts only sync->hintModels()");
+                             return OdooHintOutcome::kQueueFull;
+                           }},
+        h.metrics);
+    PB_RETURN_IF_ERROR(h.odoo_webhooks->registerRoutes(h.router));
+  }
 
   HttpServerOptions server_options = httpServerOptionsFrom(h.config.server);
   server_options.metrics = &h.metrics;
@@ -184,6 +235,11 @@ Status HubRuntime::start() {
               base.c_str(), base.c_str());
   std::printf("  metrics:      GET  %s/metrics          health: %s/healthz, %s/readyz\n",
               base.c_str(), base.c_str(), base.c_str());
+  if (h.odoo_webhooks) {
+    std::printf(
+        "  odoo hooks:   POST %s/v1/hooks/odoo/<the secret of master_data.webhook_secret_%s>\n",
+        base.c_str(), h.config.master_data->webhook_secret_file.empty() ? "env" : "file");
+  }
   std::fflush(stdout);
   return Status::ok();
 }
@@ -262,6 +318,13 @@ void HubRuntime::reloadTargetSecrets() {
         loaded.errors.size(), loaded.errors.empty() ? "" : loaded.errors.front().toString());
     return;
   }
+  if (h.odoo_webhooks && loaded.config->master_data &&
+      !loaded.config->master_data->webhook_secret.empty() &&
+      loaded.config->master_data->webhook_secret != h.config.master_data->webhook_secret) {
+    h.config.master_data->webhook_secret = loaded.config->master_data->webhook_secret;
+    h.odoo_webhooks->setSecret(h.config.master_data->webhook_secret);
+    spdlog::info("master_data: the Odoo webhook secret was replaced");
+  }
   for (size_t i = 0; i < h.targets.size(); ++i) {
     const std::string& name = h.config.targets[i].name;
     for (const auto& fresh : loaded.config->targets) {
@@ -289,6 +352,7 @@ void HubRuntime::drain(std::chrono::milliseconds grace) {
   if (h.server) h.server->stop(grace);
   if (h.runner) h.runner->stop();
   for (auto& d : h.dispatchers) d->stop(std::chrono::duration_cast<Micros>(grace));
+  if (h.master_data_sync) h.master_data_sync->stop();
   for (auto& t : h.targets) t->shutdown();
   if (h.store) h.store->close();
 }

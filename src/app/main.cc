@@ -68,6 +68,15 @@ int main(int argc, char** argv) {
   browse_cmd->add_flag("--json", browse.json, "machine-readable output");
   browse_cmd->add_option("--timeout", browse.timeout, "connect and request timeout")
       ->default_val("10s");
+  browse_cmd->add_option("--security-policy", browse.security_policy, "None or Basic256Sha256")
+      ->default_val("None");
+  browse_cmd
+      ->add_option("--security-mode", browse.security_mode,
+                   "None, Sign or SignAndEncrypt (with Basic256Sha256)")
+      ->default_val("None");
+  browse_cmd->add_option("--pki-dir", browse.pki_dir,
+                         "our certificate (created on first use) and trusted/certs, the servers "
+                         "we trust; required with Basic256Sha256");
 
   CLI11_PARSE(app, argc, argv);
 

@@ -20,6 +20,7 @@
 #include "commands.h"
 #include "plantbridge/common/time.h"
 #include "plantbridge/connectors/opcua/client.h"
+#include "plantbridge/connectors/opcua/secure_channel_services.h"
 #include "plantbridge/connectors/opcua/value_text.h"
 
 namespace pb {
@@ -433,10 +434,32 @@ int opcuaBrowseCommand(const OpcUaBrowseOptions& options) {
     return fail("bad endpoint URL '" + url + "': " + address.status().message());
   }
 
+  auto policy = opcua::parseSecurityPolicy(options.security_policy);
+  auto mode = opcua::parseMessageSecurityMode(options.security_mode);
+  if (!policy || !mode) {
+    return fail("--security-policy/--security-mode: " +
+                    (policy ? mode.status() : policy.status()).message(),
+                kExitUsage);
+  }
+  if ((*policy == opcua::SecurityPolicy::kNone) != (*mode == opcua::MessageSecurityMode::kNone)) {
+    return fail(
+        "--security-policy None goes with --security-mode None, and Basic256Sha256 with Sign or "
+        "SignAndEncrypt",
+        kExitUsage);
+  }
+  if (*policy != opcua::SecurityPolicy::kNone && options.pki_dir.empty()) {
+    return fail("--security-policy " + options.security_policy +
+                    " needs --pki-dir: where our certificate is kept and the servers we trust",
+                kExitUsage);
+  }
+
   opcua::ClientOptions client_options;
   client_options.endpoint_url = url;
   client_options.connect_timeout = *timeout;
   client_options.request_timeout = *timeout;
+  client_options.security_policy = *policy;
+  client_options.security_mode = *mode;
+  client_options.pki_dir = options.pki_dir;
   opcua::Client client(client_options);
   if (Status connected = client.connect(); !connected) {
     return fail("cannot connect to " + url + ": " + connected.message());

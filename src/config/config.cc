@@ -22,6 +22,7 @@
 #include "config_keys.h"
 #include "connector_config_reader.h"
 #include "csv.h"
+#include "master_data_config_reader.h"
 #include "plantbridge/common/crypto.h"
 #include "validators.h"
 #include "yaml_reader.h"
@@ -346,6 +347,11 @@ class Loader {
           reader_, *n, top.loc("connectors"),
           [this](const Loc& loc, const std::string& type) { return checkEventType(loc, type); },
           config.connectors);
+    }
+    if (const YAML::Node* n = top.node("master_data")) {
+      config.master_data.emplace();
+      config_internal::readMasterData(reader_, *n, top.loc("master_data"), config.targets,
+                                      *config.master_data);
     }
     checkReferences(config);
   }

@@ -9,8 +9,8 @@
 namespace pb::config_keys {
 
 inline constexpr std::string_view kTop[] = {
-    "environment", "site",     "server", "store",  "auth",    "log",       "schemas",
-    "qualifiers",  "mappings", "dedupe", "routes", "targets", "connectors"};
+    "environment", "site",     "server", "store",  "auth",    "log",        "schemas",
+    "qualifiers",  "mappings", "dedupe", "routes", "targets", "connectors", "master_data"};
 inline constexpr std::string_view kServer[] = {"listen", "tls", "max_body_bytes",
                                                "max_records_per_request", "threads"};
 inline constexpr std::string_view kTls[] = {"cert", "key"};
@@ -76,6 +76,17 @@ inline constexpr std::string_view kSignal[] = {
 inline constexpr std::string_view kDeadband[] = {"absolute", "percent"};
 inline constexpr std::string_view kEmit[] = {"when", "type", "value_field", "payload"};
 
+// master_data (docs/targets/odoo.md, "Master data").
+inline constexpr std::string_view kMasterData[] = {"source",
+                                                   "every",
+                                                   "overlap",
+                                                   "history",
+                                                   "models",
+                                                   "webhook_secret_file",
+                                                   "webhook_secret_env",
+                                                   "webhook_delay"};
+inline constexpr std::string_view kMasterDataModel[] = {"every", "enabled"};
+
 // Value sets.
 inline constexpr std::string_view kEnvironments[] = {"development", "test", "staging",
                                                      "production"};
@@ -91,6 +102,17 @@ inline constexpr std::string_view kEmitWhen[] = {"change", "rising", "falling"};
 inline constexpr std::string_view kSecurityPolicies[] = {"None", "Basic256Sha256"};
 inline constexpr std::string_view kSecurityModes[] = {"None", "Sign", "SignAndEncrypt"};
 inline constexpr std::string_view kMethods[] = {"POST", "PUT", "PATCH"};
+// The Odoo models the master-data sync reads, in the order it reads them.
+inline constexpr std::string_view kMasterDataModels[] = {"mrp.workcenter",
+                                                         "product.product",
+                                                         "stock.lot",
+                                                         "maintenance.equipment",
+                                                         "mrp.workcenter.productivity.loss",
+                                                         "stock.location",
+                                                         "maintenance.team",
+                                                         "maintenance.stage",
+                                                         "mrp.production",
+                                                         "mrp.workorder"};
 
 // A section and the keys it accepts, with its documented dotted path: list items are written
 // "routes[]", free-form map keys "<name>", e.g. "targets.<name>.retry".
@@ -125,6 +147,8 @@ inline constexpr Section kSections[] = {
     {"connectors.<name>.signals[]", kSignal},
     {"connectors.<name>.signals[].deadband", kDeadband},
     {"connectors.<name>.signals[].emit[]", kEmit},
+    {"master_data", kMasterData},
+    {"master_data.models.<model>", kMasterDataModel},
 };
 
 }  // namespace pb::config_keys

@@ -122,9 +122,25 @@ INSERT INTO stage_runs(journal_seq, at, stages)
 DROP TABLE stage_trace;
 )sql";
 
+// Version 3: versioned master-data facts (the Odoo master-data sync, the enrich stage's
+// cache). Rows are closed (valid_until) and added, never rewritten in place otherwise.
+constexpr char kSchemaV3[] = R"sql(
+CREATE TABLE IF NOT EXISTS master_facts(
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL,
+  subject_id TEXT NOT NULL,
+  key TEXT NOT NULL,
+  value TEXT NOT NULL,
+  valid_from INTEGER NOT NULL,
+  valid_until INTEGER
+);
+CREATE INDEX IF NOT EXISTS master_facts_subject
+  ON master_facts(kind, subject_id, key, valid_from);
+)sql";
+
 // kMigrations[i] takes a store from version i to version i + 1. A new schema version appends
 // its step here (ALTER TABLE, CREATE INDEX, data rewrites) and bumps kStoreSchemaVersion.
-constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2};
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kStoreSchemaVersion);
 
 std::string hexId(int64_t id) {

@@ -191,7 +191,8 @@ SqliteStore::SqliteStore(const std::string& path, const Clock& clock, int lock_f
       journal_(core_),
       outbox_(core_, std::move(pending)),
       pipeline_(core_, outbox_, cursor),
-      audit_(core_) {}
+      audit_(core_),
+      master_facts_(core_) {}
 
 SqliteStore::~SqliteStore() {
   close();

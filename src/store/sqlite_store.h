@@ -13,6 +13,7 @@
 #include "store/read_pool.h"
 #include "store/sqlite_audit_log.h"
 #include "store/sqlite_journal.h"
+#include "store/sqlite_master_facts.h"
 #include "store/sqlite_outbox.h"
 #include "store/sqlite_pipeline_store.h"
 #include "store/store_core.h"
@@ -32,6 +33,7 @@ class SqliteStore final : public Store {
   Outbox& outbox() override { return outbox_; }
   PipelineStore& pipeline() override { return pipeline_; }
   AuditLog& audit() override { return audit_; }
+  MasterFactStore& masterFacts() override { return master_facts_; }
   void close() override;
 
   // Commits, batch sizes and queue depth, for tests and /metrics.
@@ -57,6 +59,7 @@ class SqliteStore final : public Store {
   SqliteOutbox outbox_;
   SqlitePipelineStore pipeline_;
   SqliteAuditLog audit_;
+  SqliteMasterFacts master_facts_;
 };
 
 }  // namespace pb

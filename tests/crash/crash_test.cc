@@ -73,7 +73,9 @@ void clientLoop(int index, uint16_t port, const std::atomic<bool>& stop, Acknowl
       pending += "]";
     }
     if (!client) {
-      auto connected = HttpClient::connect("127.0.0.1", port, {.timeout = std::chrono::seconds(5)});
+      ClientOptions options;
+      options.timeout = std::chrono::seconds(5);
+      auto connected = HttpClient::connect("127.0.0.1", port, options);
       if (!connected) {
         acked.failures++;
         std::this_thread::sleep_for(std::chrono::milliseconds(5));  // hub restarting

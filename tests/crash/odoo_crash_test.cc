@@ -144,7 +144,9 @@ TEST_F(OdooCrashTest, DowntimeLineIsFoundNotCreatedAgain) {
   EXPECT_EQ(callCount(odoo_, "mrp.workcenter.productivity.load"), 2);
   EXPECT_EQ(callCount(odoo_, "mrp.workcenter.productivity.button_block"), 1);
   for (const json::value& w : records(odoo_, "mrp.workcenter")) {
-    if (w.at("id") == 1) EXPECT_EQ(w.at("working_state"), "blocked");
+    if (w.at("id") == 1) {
+      EXPECT_EQ(w.at("working_state"), "blocked");
+    }
   }
 }
 
@@ -165,7 +167,9 @@ TEST_F(OdooCrashTest, ValidatedScrapIsNotValidatedAgain) {
   EXPECT_EQ(done_scraps(), 1u);
   EXPECT_EQ(callCount(odoo_, "stock.scrap.action_validate"), 1);
   for (const json::value& quant : records(odoo_, "stock.quant")) {
-    if (quant.at("id") == 3) EXPECT_EQ(quant.at("quantity").to_number<double>(), 9.0);
+    if (quant.at("id") == 3) {
+      EXPECT_EQ(quant.at("quantity").to_number<double>(), 9.0);
+    }
   }
 }
 

@@ -220,6 +220,33 @@ struct ConnectorConfig {
   OpcUaConnectorConfig opcua;
 };
 
+// The master-data sync (docs/targets/odoo.md, "Master data"): which Odoo target to read, and
+// how often each model is read.
+struct MasterDataModelConfig {
+  std::string model;  // "mrp.workorder"
+  Millis every{0};
+  bool enabled = true;
+};
+struct MasterDataConfig {
+  std::string source;                     // an odoo target's name
+  Millis every{std::chrono::minutes(5)};  // default period of every model
+  // Incremental reads ask for write_date >= (the newest write_date seen - overlap), so records
+  // committed late by a long Odoo transaction are not missed.
+  Millis overlap{std::chrono::minutes(5)};
+  // The first read of work orders also takes those finished this long ago, so events that
+  // arrive late after a restart still find their order.
+  Millis history{std::chrono::hours(24 * 7)};
+  // Inbound Odoo automation webhooks (POST /v1/hooks/odoo/<secret>); empty: no receiver.
+  std::string webhook_secret;
+  std::string webhook_secret_file;  // where it was read from (re-read on reload)
+  std::string webhook_secret_env;
+  // A hinted record is re-read this long after its webhook (Odoo 18 posts before it commits);
+  // further hints for it meanwhile are collapsed into that one re-read.
+  Millis webhook_delay{std::chrono::seconds(2)};
+  // One entry per model the sync knows (kMasterDataModels), in that order, `every` resolved.
+  std::vector<MasterDataModelConfig> models;
+};
+
 struct LogConfig {
   std::string level = "info";
   bool json = true;
@@ -240,6 +267,7 @@ struct Config {
   std::vector<RouteConfig> routes;
   std::vector<TargetConfig> targets;
   std::vector<ConnectorConfig> connectors;
+  std::optional<MasterDataConfig> master_data;  // unset: no master data, enrich passes
 };
 
 // One problem in a config file.

@@ -13,6 +13,9 @@
 //   GET    /healthz                        none         the process is alive
 //   GET    /readyz                         none         store usable, backlog under the mark
 //
+// With master_data.webhook_secret_*, the hub also registers POST /v1/hooks/odoo/{secret}
+// (plantbridge/hub/odoo_webhook.h): Odoo automation webhooks as hints for the master-data sync.
+//
 // A transaction id ("<event id>/<route>") may be given with its '/' as is or as %2F.
 //
 // Ingest answers (every error in the shape {"error":{"code","message",...}}):

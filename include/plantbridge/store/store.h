@@ -10,6 +10,7 @@
 #include "plantbridge/common/time.h"
 #include "plantbridge/store/audit_log.h"
 #include "plantbridge/store/journal.h"
+#include "plantbridge/store/master_facts.h"
 #include "plantbridge/store/outbox.h"
 #include "plantbridge/store/pipeline_store.h"
 
@@ -22,6 +23,8 @@ class Store {
   virtual Outbox& outbox() = 0;
   virtual PipelineStore& pipeline() = 0;
   virtual AuditLog& audit() = 0;
+  // Versioned master-data facts (the Odoo master-data sync writes them).
+  virtual MasterFactStore& masterFacts() = 0;
   // Flushes pending writes and stops the writer; further writes fail with Unavailable.
   virtual void close() = 0;
 };

@@ -1,19 +1,20 @@
 // `plantbridge opcua browse` as an engineer runs it: the real binary against node-opcua's
 // simulated CNC machine (tools/opcua_sim), checked on its output and exit code.
 #include <gtest/gtest.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
 #include "opcua_sim_process.h"
 #include "plantbridge/connectors/opcua/client.h"
 #include "support/child_process.h"
+#include "support/temp_dir.h"
 
 namespace pb::opcua {
 namespace {
@@ -216,6 +217,30 @@ TEST_F(OpcUaBrowseCliTest, UserNameLoginReadsThePasswordFromTheEnvironment) {
       browse({sim_.endpointUrl(), "--user", "operator"});  // a password is never an argument
   EXPECT_EQ(no_variable.exit_code, 2) << no_variable.output;
   EXPECT_NE(no_variable.output.find("--password-env"), std::string::npos) << no_variable.output;
+}
+
+// Over Basic256Sha256 SignAndEncrypt: an unknown server is refused, with where its certificate
+// was saved; once trusted (moved into trusted/certs), the browse works.
+TEST_F(OpcUaBrowseCliTest, SignAndEncryptNeedsTheServerTrustedFirst) {
+  pb::test::TempDir scratch;
+  const std::string pki = scratch.file("pki");
+  const std::vector<std::string> secure = {
+      sim_.endpointUrl(), machinePath(),    "--security-policy", "Basic256Sha256",
+      "--security-mode",  "SignAndEncrypt", "--pki-dir",         pki};
+  const CommandResult refused = browse(secure);
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_NE(refused.output.find(pki + "/rejected"), std::string::npos) << refused.output;
+
+  std::filesystem::create_directories(pki + "/trusted/certs");
+  std::filesystem::copy_file(sim_.certificatePath(), pki + "/trusted/certs/sim.der");
+  const CommandResult r = browse(secure);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("ns=" + ns_ + ";s=CNC07.PartCounter"), std::string::npos) << r.output;
+
+  const CommandResult no_pki = browse(
+      {sim_.endpointUrl(), "--security-policy", "Basic256Sha256", "--security-mode", "Sign"});
+  EXPECT_EQ(no_pki.exit_code, 2) << no_pki.output;
+  EXPECT_NE(no_pki.output.find("needs --pki-dir"), std::string::npos) << no_pki.output;
 }
 
 TEST_F(OpcUaBrowseCliTest, UnreachableEndpointExitsOneNamingIt) {

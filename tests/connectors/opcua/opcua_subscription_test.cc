@@ -21,7 +21,9 @@ constexpr int kMaxPublishes = 100;
 class OpcUaSubscriptionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Status started = sim_.start(pb::test::OpcUaSimOptions{100});
+    pb::test::OpcUaSimOptions running;
+    running.simulate_ms = 100;
+    Status started = sim_.start(running);
     ASSERT_TRUE(started.isOk()) << started.toString();
     ClientOptions options;
     options.endpoint_url = sim_.endpointUrl();
