@@ -52,4 +52,16 @@ struct OpcUaBrowseOptions {
 // node; 2 for bad options.
 int opcuaBrowseCommand(const OpcUaBrowseOptions& options);
 
+struct OdooSetupOptions {
+  std::string config_path;
+  std::string url_base;  // "https://plantbridge.example:8443"; empty: server.listen
+  bool dry_run = false;
+};
+// Creates (or updates the URL of) the Odoo automation rules that post webhooks to the hub for
+// the models its receiver accepts, over master_data.source's connection, and checks the
+// integration user's read rights and the ids of mappings.assets. Prints each change and each
+// problem. 0 when everything is in place, 1 when a check failed or Odoo refused a call, 2 for
+// bad options or config. --dry-run reads only and says what it would change.
+int odooSetupCommand(const OdooSetupOptions& options);
+
 }  // namespace pb

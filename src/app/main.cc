@@ -78,7 +78,25 @@ int main(int argc, char** argv) {
                          "our certificate (created on first use) and trusted/certs, the servers "
                          "we trust; required with Basic256Sha256");
 
-  CLI11_PARSE(app, argc, argv);
+  pb::OdooSetupOptions odoo_setup;
+  auto* odoo_cmd = app.add_subcommand("odoo", "Odoo tools");
+  odoo_cmd->require_subcommand(1);
+  auto* setup_cmd = odoo_cmd->add_subcommand(
+      "setup",
+      "create the automation rules that post Odoo's changes to the hub, check the integration "
+      "user's rights and the mapped ids; prints what it changed");
+  setup_cmd->add_option("config", odoo_setup.config_path, "configuration file (YAML)")->required();
+  setup_cmd->add_option("--url-base", odoo_setup.url_base,
+                        "the hub as Odoo reaches it (https://plantbridge.example:8443); "
+                        "default server.listen");
+  setup_cmd->add_flag("--dry-run", odoo_setup.dry_run, "change nothing, say what would change");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help and --version exit 0; every usage error 2 (commands.h), not CLI11's own codes.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   if (run->parsed()) return pb::runHubCommand(common);
   if (check->parsed()) return pb::checkConfigCommand(check_path);
@@ -92,5 +110,6 @@ int main(int argc, char** argv) {
     return pb::replayCommand(replay);
   }
   if (browse_cmd->parsed()) return pb::opcuaBrowseCommand(browse);
+  if (setup_cmd->parsed()) return pb::odooSetupCommand(odoo_setup);
   return 2;
 }
