@@ -22,7 +22,6 @@ namespace {
 using pb::test::CommandResult;
 using pb::test::OpcUaSimProcess;
 
-constexpr char kSimNamespaceUri[] = "urn:plantbridge:opcua-sim:cnc";
 constexpr char kPasswordVariable[] = "PB_TEST_OPCUA_BROWSE_PASSWORD";
 
 std::vector<std::string> linesOf(const std::string& text) {
@@ -64,30 +63,9 @@ class OpcUaBrowseCliTest : public ::testing::Test {
   void SetUp() override {
     Status started = sim_.start();
     ASSERT_TRUE(started.isOk()) << started.toString();
-    ns_ = std::to_string(simNamespaceIndex());
-  }
-
-  // The simulator's namespace index, from the server itself (through the client, not the CLI
-  // under test), so the expected paths do not assume node-opcua's numbering.
-  uint16_t simNamespaceIndex() {
-    ClientOptions options;
-    options.endpoint_url = sim_.endpointUrl();
-    Client client(options);
-    EXPECT_TRUE(client.connect().isOk());
-    EXPECT_TRUE(client.openSession(UserIdentity::anonymous()).isOk());
-    ReadValueId namespace_array;
-    namespace_array.node_id = NodeId(0, 2255U);
-    auto values = client.read({namespace_array});
-    client.disconnect();
-    EXPECT_TRUE(values.isOk()) << values.status().toString();
-    if (!values.isOk() || !values->front().value) return 0;
-    const Variant& array = *values->front().value;
-    for (size_t i = 0; i < array.values.size(); ++i) {
-      const auto* uri = std::get_if<std::string>(&array.values[i]);
-      if (uri != nullptr && *uri == kSimNamespaceUri) return static_cast<uint16_t>(i);
-    }
-    ADD_FAILURE() << kSimNamespaceUri << " not in the NamespaceArray";
-    return 0;
+    auto ns = pb::test::simNamespaceIndex(sim_.endpointUrl());
+    ASSERT_TRUE(ns.isOk()) << ns.status().toString();
+    ns_ = std::to_string(*ns);
   }
 
   static CommandResult browse(std::vector<std::string> args) {

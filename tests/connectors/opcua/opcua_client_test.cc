@@ -21,8 +21,6 @@ namespace {
 using pb::test::OpcUaSimOptions;
 using pb::test::OpcUaSimProcess;
 
-constexpr char kSimNamespaceUri[] = "urn:plantbridge:opcua-sim:cnc";
-
 ReadValueId valueOf(NodeId node) {
   ReadValueId id;
   id.node_id = std::move(node);
@@ -50,22 +48,9 @@ class OpcUaClientTest : public ::testing::Test {
     EXPECT_TRUE(connected.isOk()) << connected.toString();
     Status session = client.openSession(UserIdentity::anonymous());
     EXPECT_TRUE(session.isOk()) << session.toString();
-    return namespaceIndex(client);
-  }
-
-  // Reads Server.NamespaceArray (i=2255) and finds the simulator's namespace.
-  static uint16_t namespaceIndex(Client& client) {
-    auto values = client.read({valueOf(NodeId(0, 2255U))});
-    EXPECT_TRUE(values.isOk()) << values.status().toString();
-    if (!values.isOk()) return 0;
-    const Variant& array = *values->front().value;
-    EXPECT_TRUE(array.is_array);
-    for (size_t i = 0; i < array.values.size(); ++i) {
-      const auto* uri = std::get_if<std::string>(&array.values[i]);
-      if (uri != nullptr && *uri == kSimNamespaceUri) return static_cast<uint16_t>(i);
-    }
-    ADD_FAILURE() << "namespace " << kSimNamespaceUri << " not in the NamespaceArray";
-    return 0;
+    auto ns = pb::test::simNamespaceIndex(sim_.endpointUrl());
+    EXPECT_TRUE(ns.isOk()) << ns.status().toString();
+    return ns.isOk() ? *ns : 0;
   }
 
   OpcUaSimProcess sim_;

@@ -15,7 +15,6 @@
 namespace pb::opcua {
 namespace {
 
-constexpr char kSimNamespaceUri[] = "urn:plantbridge:opcua-sim:cnc";
 constexpr int kMaxPublishes = 100;
 
 class OpcUaSubscriptionTest : public ::testing::Test {
@@ -32,21 +31,9 @@ class OpcUaSubscriptionTest : public ::testing::Test {
     ASSERT_TRUE(connected.isOk()) << connected.toString();
     Status session = client_->openSession(UserIdentity::anonymous());
     ASSERT_TRUE(session.isOk()) << session.toString();
-    ns_ = namespaceIndex();
-    ASSERT_NE(ns_, 0);
-  }
-
-  uint16_t namespaceIndex() {
-    ReadValueId namespaces;
-    namespaces.node_id = NodeId(0, 2255U);
-    auto values = client_->read({namespaces});
-    if (!values.isOk() || !values->front().value) return 0;
-    const Variant& array = *values->front().value;
-    for (size_t i = 0; i < array.values.size(); ++i) {
-      const auto* uri = std::get_if<std::string>(&array.values[i]);
-      if (uri != nullptr && *uri == kSimNamespaceUri) return static_cast<uint16_t>(i);
-    }
-    return 0;
+    auto ns = pb::test::simNamespaceIndex(sim_.endpointUrl());
+    ASSERT_TRUE(ns.isOk()) << ns.status().toString();
+    ns_ = *ns;
   }
 
   MonitoredItemCreateRequest item(const std::string& name, uint32_t handle) const {
