@@ -13,6 +13,7 @@
 
 #include "hub_harness.h"
 #include "odoo_double_process.h"
+#include "support/poll.h"
 
 namespace pb::test {
 namespace {
@@ -46,17 +47,6 @@ int64_t callCount(OdooDoubleProcess& odoo, const std::string& model_method) {
   if (!state.is_object()) return -1;
   const json::value* n = state.at("counters").at("calls").as_object().if_contains(model_method);
   return n == nullptr ? 0 : n->to_number<int64_t>();
-}
-
-// Polls the double (it has no push channel) until `done`, at most `limit`.
-template <typename Condition>
-bool waitUntil(Condition done, milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(20));
-  }
-  return done();
 }
 
 // The records of `model` in the double.
@@ -112,11 +102,11 @@ class OdooCrashTest : public ::testing::Test {
                                    "]");
     ASSERT_TRUE(posted.isOk()) << posted.status().toString();
     ASSERT_EQ(posted->status, 200) << posted->body;
-    ASSERT_TRUE(waitUntil(landed, seconds(60))) << "the write never reached Odoo";
+    ASSERT_TRUE(pollUntil(landed, seconds(60))) << "the write never reached Odoo";
     hub_->killHub();  // Odoo has the write; the hub never heard of it
     const Status restarted = hub_->startHub();
     ASSERT_TRUE(restarted.isOk()) << restarted.toString();
-    ASSERT_TRUE(waitUntil(finished, seconds(60))) << "the restarted hub did not finish";
+    ASSERT_TRUE(pollUntil(finished, seconds(60))) << "the restarted hub did not finish";
   }
 
   void TearDown() override {

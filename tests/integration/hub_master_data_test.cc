@@ -15,6 +15,7 @@
 #include "odoo_orm.h"
 #include "plantbridge/common/time.h"
 #include "plantbridge/targets/odoo.h"
+#include "support/poll.h"
 
 namespace pb::test {
 namespace {
@@ -24,17 +25,6 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 constexpr const char* kKey = "3f1c0a9e5b7d2c4e6f8a1b3d5c7e9f0a2b4c6d8e";
-
-// Polls `done` (the hub and the sink cannot notify), bounded.
-template <typename Condition>
-bool waitUntil(Condition done, milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (done()) return true;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  return done();
-}
 
 class HubMasterDataTest : public ::testing::Test {
  protected:
@@ -127,7 +117,7 @@ TEST_F(HubMasterDataTest, LateEventsGetTheOrderThatWasRunningWhenTheyHappened) {
                               "\",outcome=\"ok\"} 1") != std::string::npos;
   };
   ASSERT_TRUE(
-      waitUntil([&] { return read_ok("mrp.workorder") && read_ok("mrp.production"); }, seconds(60)))
+      pollUntil([&] { return read_ok("mrp.workorder") && read_ok("mrp.production"); }, seconds(60)))
       << hub.hubLog();
 
   // Both arrive now, hours late; the route sends the enriched event itself to the sink.

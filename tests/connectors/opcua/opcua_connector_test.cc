@@ -16,6 +16,7 @@
 
 #include "hub_harness.h"
 #include "opcua_sim_process.h"
+#include "support/poll.h"
 
 namespace pb::test {
 namespace {
@@ -168,17 +169,13 @@ TEST(OpcUaConnectorTest, CountsAndAlarmsFlowFromTheMachineToTheTarget) {
 // Polls /metrics (the hub cannot notify) until it contains `line`, bounded.
 Status waitForMetric(HubHarness& harness, const std::string& line,
                      std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto metrics = harness.hubGet("/metrics", "");
-    if (metrics.isOk()) {
-      last = metrics->body;
-      if (last.find(line) != std::string::npos) return Status::ok();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return Status::unavailable("/metrics never showed '" + line + "'");
+  const bool shown = pollUntil(
+      [&] {
+        auto metrics = harness.hubGet("/metrics", "");
+        return metrics.isOk() && metrics->body.find(line) != std::string::npos;
+      },
+      timeout, std::chrono::milliseconds(50));
+  return shown ? Status::ok() : Status::unavailable("/metrics never showed '" + line + "'");
 }
 
 // The machine restarts while the hub is subscribed over an encrypted channel, as a logged-in

@@ -104,18 +104,17 @@ bool lastStateIs(const std::vector<KeeperState>& states, KeeperState state, size
   return states.size() > from && states.back() == state;
 }
 
+// Every sample after the first is newer than the one before it and not flagged as after a gap.
+void expectIncreasingWithoutGap(const std::vector<NodeSample>& samples) {
+  for (size_t i = 1; i < samples.size(); ++i) {
+    EXPECT_FALSE(samples[i].after_gap) << i;
+    EXPECT_GT(partCount(samples[i]), partCount(samples[i - 1]))
+        << "sample " << i << " of " << samples.size() << ": a value repeated or out of order";
+  }
+}
+
 class OpcUaKeeperTest : public ::testing::Test {
  protected:
-  // After a transfer: every sample newer than the one before it, none flagged as after a gap.
-  void expectIncreasingWithoutGap() {
-    const auto samples = recorder_.samples();
-    for (size_t i = 1; i < samples.size(); ++i) {
-      EXPECT_FALSE(samples[i].after_gap) << i;
-      EXPECT_GT(partCount(samples[i]), partCount(samples[i - 1]))
-          << "sample " << i << " of " << samples.size() << ": a value repeated or out of order";
-    }
-  }
-
   void startSim(pb::test::OpcUaSimOptions options = {}) {
     options.simulate_ms = 100;
     Status started = sim_.start(options);
@@ -166,10 +165,7 @@ TEST_F(OpcUaKeeperTest, SubscribesAndHandsOverEachChangeInOrder) {
       << recorder_.errors();
   const auto samples = recorder_.samples();
   EXPECT_TRUE(samples.front().after_gap) << "the first sample ever comes after a gap";
-  for (size_t i = 1; i < samples.size(); ++i) {
-    EXPECT_FALSE(samples[i].after_gap) << i;
-    EXPECT_GT(partCount(samples[i]), partCount(samples[i - 1])) << i;
-  }
+  expectIncreasingWithoutGap(samples);
   const KeeperCounters counters = keeper_->counters();
   EXPECT_EQ(counters.state, KeeperState::kConnected);
   EXPECT_EQ(counters.lost_messages, 0U);
@@ -232,10 +228,7 @@ TEST_F(OpcUaKeeperTest, AfterAServerRestartTheFirstSampleIsTheCurrentValueFlagge
   const auto after = ofNode(recorder_.samples(), 0, before);
   EXPECT_TRUE(after.front().after_gap);
   EXPECT_GE(partCount(after.front()), 100'000U) << "nothing invented for the down time";
-  for (size_t i = 1; i < after.size(); ++i) {
-    EXPECT_FALSE(after[i].after_gap) << i;
-    EXPECT_GT(partCount(after[i]), partCount(after[i - 1])) << i;
-  }
+  expectIncreasingWithoutGap(after);
   const KeeperCounters counters = keeper_->counters();
   EXPECT_EQ(counters.state, KeeperState::kConnected);
   EXPECT_GE(counters.reconnects, 1U);
@@ -298,7 +291,7 @@ TEST_F(OpcUaKeeperTest, AfterANetworkDropTheSubscriptionIsTransferredWithoutLoss
   EXPECT_EQ(counters.transfers, 1U) << counters.last_error;
   EXPECT_EQ(counters.recreations, 0U);
   EXPECT_EQ(counters.lost_messages, 0U);
-  expectIncreasingWithoutGap();
+  expectIncreasingWithoutGap(recorder_.samples());
 }
 
 // A Publish response carrying notifications is lost in flight and the connection cut (a proxy
@@ -331,7 +324,7 @@ TEST_F(OpcUaKeeperTest, AMessageLostInFlightIsRepublishedAfterTheTransfer) {
   EXPECT_EQ(counters.recreations, 0U);
   EXPECT_GE(counters.republished, 1U);
   EXPECT_EQ(counters.lost_messages, 0U);
-  expectIncreasingWithoutGap();
+  expectIncreasingWithoutGap(recorder_.samples());
 }
 
 // A server that stops answering (SIGSTOP: the TCP connection stays up, nothing comes back) is
