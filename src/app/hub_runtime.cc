@@ -178,9 +178,20 @@ Status HubRuntime::start() {
       return Status::invalidArgument("master_data.source: '" + h.config.master_data->source +
                                      "' is not an odoo target");
     }
-    h.master_data_sync =
-        std::make_unique<OdooMasterDataSync>(*client, *h.master_data, *h.config.master_data,
-                                             h.config.asset_mappings, h.clock, &h.metrics);
+    h.master_data_sync = std::make_unique<OdooMasterDataSync>(
+        *client, *h.master_data, *h.config.master_data, h.config.asset_mappings, h.clock,
+        &h.metrics, h.config.code_mappings);
+    if (!h.config.master_data->events.empty()) {
+      // Events made from Odoo's changes enter the journal exactly as a connector's do: the same
+      // schema check, high-water mark and metrics (connector label "odoo:<source>").
+      JournalSinkOptions sink;
+      sink.connector = "odoo:" + h.config.master_data->source;
+      sink.high_water_mark = h.config.store.high_water_mark;
+      sink.on_appended = [&h] { h.runner->wake(); };
+      h.master_data_sync->setEventSink(
+          makeJournalSink(*h.store, h.pipeline->schemas(), h.metrics, h.clock, std::move(sink)),
+          h.config.site);
+    }
     h.master_data_sync->start();
   }
 
@@ -348,11 +359,11 @@ void HubRuntime::drain(std::chrono::milliseconds grace) {
   // Order matters: no new input, then the pipeline commits its batch, then deliveries in
   // flight finish (or stay pending), then the store flushes and closes.
   for (auto& c : h.connectors) c->stop();
+  if (h.master_data_sync) h.master_data_sync->stop();  // an input too (its events)
   if (h.api) h.api->setDraining(true);
   if (h.server) h.server->stop(grace);
   if (h.runner) h.runner->stop();
   for (auto& d : h.dispatchers) d->stop(std::chrono::duration_cast<Micros>(grace));
-  if (h.master_data_sync) h.master_data_sync->stop();
   for (auto& t : h.targets) t->shutdown();
   if (h.store) h.store->close();
 }

@@ -18,26 +18,36 @@
 #include "app_support.h"
 #include "commands.h"
 #include "odoo_orm.h"
+#include "odoo_setup_references.h"
 #include "plantbridge/targets/odoo.h"
+#include "plantbridge/targets/odoo_mapped_ids.h"
 
 namespace pb {
 namespace {
 
 namespace json = boost::json;
 
-// A rule per model the hub's webhook receiver accepts: on create or write, when `state`
-// changes, post these fields (the receiver only uses _model and _id and re-reads the record;
-// the fields make Odoo's log and the payload readable).
+// A rule per model whose changes the hub wants at once: on create or write, when the trigger
+// field changes, post these fields (the receiver only uses _model and _id and re-reads the
+// record; the fields make Odoo's log and the payload readable).
 struct RuleSpec {
   std::string_view model;
-  std::vector<std::string> fields;  // `state` first: the trigger field
+  std::string_view what;            // the rule name's last word: "state", "stage"
+  std::vector<std::string> fields;  // the trigger field first
 };
 const std::vector<RuleSpec>& ruleSpecs() {
   static const std::vector<RuleSpec> specs = {
       {"mrp.production",
+       "state",
        {"state", "name", "write_date", "origin", "product_id", "product_qty", "qty_producing"}},
       {"mrp.workorder",
+       "state",
        {"state", "name", "write_date", "production_id", "workcenter_id", "qty_producing"}},
+      // Stage changes become maintenance.stage_changed events (docs/targets/odoo.md).
+      {"maintenance.request",
+       "stage",
+       {"stage_id", "name", "write_date", "equipment_id", "maintenance_type", "priority",
+        "close_date"}},
   };
   return specs;
 }
@@ -64,8 +74,8 @@ constexpr std::string_view kProbedModels[] = {"mrp.production",
                                               "ir.model",
                                               "ir.model.fields"};
 
-std::string ruleName(std::string_view model) {
-  return "plantbridge: " + std::string(model) + " state";
+std::string ruleName(const RuleSpec& spec) {
+  return "plantbridge: " + std::string(spec.model) + " " + std::string(spec.what);
 }
 
 std::string firstLine(const std::string& text) { return text.substr(0, text.find('\n')); }
@@ -77,7 +87,7 @@ class OdooSetup {
   size_t problems() const { return problems_; }
 
   void ensureRule(const RuleSpec& spec, const std::string& url) {
-    const std::string name = ruleName(spec.model);
+    const std::string name = ruleName(spec);
     // Archived rules too: one someone switched off is switched on again, not doubled.
     auto rules = orm_.searchRead(
         "base.automation",
@@ -110,50 +120,44 @@ class OdooSetup {
     }
   }
 
-  // Every id in mappings.assets (work_center, equipment) must be an active record in Odoo.
-  void checkMappings(const std::vector<AssetMapping>& mappings) {
-    struct Kind {
-      const char* field;
-      const char* model;
-      const char* what;
-    };
-    for (const Kind& kind : {Kind{"work_center", "mrp.workcenter", "a work center"},
-                             Kind{"equipment", "maintenance.equipment", "an equipment"}}) {
-      std::map<int64_t, std::vector<std::string>> wanted;  // id -> assets that map to it
-      for (const AssetMapping& m : mappings) {
-        auto it = m.fields.find(kind.field);
-        if (it == m.fields.end()) continue;
+  // Every id the config maps to an Odoo record must be an active one: the kinds of
+  // kOdooMappedKinds (mappings.assets' work centers and equipment, mappings.reason_codes' loss
+  // reasons), one search_read per kind.
+  void checkMappings(const std::vector<OdooMappedId>& mapped) {
+    for (const OdooMappedKind& kind : kOdooMappedKinds) {
+      std::map<int64_t, std::vector<const OdooMappedId*>> wanted;  // id -> who maps to it
+      for (const OdooMappedId& m : mapped) {
+        if (m.field != kind.field) continue;
         int64_t id = 0;
-        const auto [end, ec] =
-            std::from_chars(it->second.data(), it->second.data() + it->second.size(), id);
-        if (ec != std::errc() || end != it->second.data() + it->second.size() || id <= 0) {
-          problem("mappings.assets.{}.{} '{}' is not an Odoo id", m.asset, kind.field, it->second);
+        const auto [end, ec] = std::from_chars(m.id.data(), m.id.data() + m.id.size(), id);
+        if (ec != std::errc() || end != m.id.data() + m.id.size() || id <= 0) {
+          problem("{} '{}' is not an Odoo id", m.key, m.id);
           continue;
         }
-        wanted[id].push_back(m.asset);
+        wanted[id].push_back(&m);
       }
       if (wanted.empty()) continue;
       json::array ids;
       for (const auto& entry : wanted) ids.emplace_back(entry.first);
       auto found = orm_.searchRead(kind.model, json::array{json::array{"id", "in", ids}}, {"id"});
       if (!found) {
-        problem("reading {} for mappings.assets: {}", kind.model, odooMessage());
+        problem("reading {} for {}: {}", kind.model, kind.table, odooMessage());
         continue;
       }
       std::set<int64_t> known;
       for (const auto& row : *found) known.insert(row.at("id").to_number<int64_t>());
       size_t missing = 0;
-      for (const auto& [id, assets] : wanted) {
+      for (const auto& [id, who] : wanted) {
         if (known.contains(id)) continue;
         ++missing;
-        for (const std::string& asset : assets) {
-          problem("mappings.assets.{}.{} '{}' is not {} in Odoo (no active {} {})", asset,
-                  kind.field, id, kind.what, kind.model, id);
+        for (const OdooMappedId* m : who) {
+          problem("{} (no active {} {})", odooMappedIdMissing(kind, *m), kind.model, id);
         }
       }
       if (missing == 0) {
-        std::printf("ok: the %zu %s ids of mappings.assets exist in Odoo\n", wanted.size(),
-                    kind.field);
+        std::printf("ok: %s\n", fmt::format("the {} {} ids of {} exist in Odoo", wanted.size(),
+                                            kind.field, kind.table)
+                                    .c_str());
       }
     }
   }
@@ -199,7 +203,7 @@ class OdooSetup {
       std::printf("would create automation rule '%s'\n", name.c_str());
       return;
     }
-    // ODOO18_API.md §9, the first rule: on create or write, when `state` changes.
+    // ODOO18_API.md §9, the first rule: on create or write, when the trigger field changes.
     json::object action{{"name", "plantbridge: POST " + std::string(spec.model)},
                         {"state", "webhook"},
                         {"model_id", model_id},
@@ -209,7 +213,7 @@ class OdooSetup {
         {"name", name},
         {"model_id", model_id},
         {"trigger", "on_create_or_write"},
-        {"trigger_field_ids", json::array{json::array{6, 0, {field_ids.at("state")}}}},
+        {"trigger_field_ids", json::array{json::array{6, 0, {field_ids.at(spec.fields.front())}}}},
         {"action_server_ids", json::array{json::array{0, 0, std::move(action)}}}};
     auto id = orm_.createOne("base.automation", std::move(rule));
     if (!id) return problem("creating automation rule '{}': {}", name, odooMessage());
@@ -376,18 +380,16 @@ int odooSetupCommand(const OdooSetupOptions& options) {
         std::printf(
             "skipped automation rule '%s': master_data.models.%s is disabled, so the "
             "hub would refuse its webhooks\n",
-            ruleName(spec.model).c_str(), std::string(spec.model).c_str());
+            ruleName(spec).c_str(), std::string(spec.model).c_str());
         continue;
       }
       setup.ensureRule(spec, url);
     }
-    std::printf(
-        "not created: a rule for maintenance.request stage changes (the hub's webhook "
-        "receiver does not accept maintenance.request yet)\n");
     setup.checkAccess();
-    setup.checkMappings(config->asset_mappings);
-    if (setup.problems() > 0) {
-      std::printf("%zu problem%s\n", setup.problems(), setup.problems() == 1 ? "" : "s");
+    setup.checkMappings(odooMappedIds(config->asset_mappings, config->code_mappings));
+    const size_t problems = setup.problems() + setUpOdooReferences(orm, *target, options.dry_run);
+    if (problems > 0) {
+      std::printf("%zu problem%s\n", problems, problems == 1 ? "" : "s");
       exit_code = kExitProblem;
     }
   }

@@ -22,7 +22,9 @@
 #include "config_keys.h"
 #include "connector_config_reader.h"
 #include "csv.h"
+#include "mappings_config_reader.h"
 #include "master_data_config_reader.h"
+#include "odoo_references_config_reader.h"
 #include "plantbridge/common/crypto.h"
 #include "validators.h"
 #include "yaml_reader.h"
@@ -56,6 +58,7 @@ namespace {
 
 using config_internal::Diagnostics;
 using config_internal::Loc;
+using config_internal::readTextFile;
 using config_internal::RefusedKey;
 using config_internal::Section;
 using config_internal::YamlReader;
@@ -93,22 +96,6 @@ std::optional<Scope> scopeFromName(std::string_view name) {
   if (name == "operate") return Scope::kOperate;
   if (name == "admin") return Scope::kAdmin;
   return std::nullopt;
-}
-
-Result<std::string> readTextFile(const std::string& path) {
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
-    return Status::invalidArgument("is a directory, not a config file");
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int err = errno;
-    return Status::notFound(std::string("cannot open: ") + std::strerror(err));
-  }
-  std::ostringstream content;
-  content << in.rdbuf();
-  if (in.bad()) return Status::ioError("read failed");
-  return content.str();
 }
 
 // The directory relative paths in `file` resolve against; empty for "<string>" sources.
@@ -333,7 +320,8 @@ class Loader {
       readQualifiers(*n, top.loc("qualifiers"), config.counter_qualifiers);
     }
     if (const YAML::Node* n = top.node("mappings")) {
-      readMappings(*n, top.loc("mappings"), config.asset_mappings);
+      config_internal::readMappings(reader_, *n, top.loc("mappings"), config.asset_mappings,
+                                    config.code_mappings);
     }
     if (const YAML::Node* n = top.node("dedupe")) {
       readDedupe(*n, top.loc("dedupe"), config.dedupe_rules);
@@ -351,7 +339,7 @@ class Loader {
     if (const YAML::Node* n = top.node("master_data")) {
       config.master_data.emplace();
       config_internal::readMasterData(reader_, *n, top.loc("master_data"), config.targets,
-                                      *config.master_data);
+                                      config.schemas, *config.master_data);
     }
     checkReferences(config);
   }
@@ -583,104 +571,6 @@ class Loader {
     });
   }
 
-  void readMappings(const YAML::Node& node, const Loc& at, std::vector<AssetMapping>& out) {
-    Section s(reader_, node, at, keys::kMappings);
-    // Asset id -> where it was defined, so a duplicate names the first definition.
-    std::map<std::string, std::string> defined;
-    if (const YAML::Node* assets = s.node("assets")) {
-      reader_.forEachEntry(
-          *assets, s.loc("assets"),
-          [&](const std::string& asset, const YAML::Node& value, const Loc& loc) {
-            if (!config_internal::isAssetId(asset)) {
-              reader_.error(
-                  loc, "'" + asset + "' is not a valid asset id (no spaces, at most 128 bytes)");
-            }
-            AssetMapping mapping;
-            mapping.asset = asset;
-            reader_.forEachEntry(
-                value, loc, [&](const std::string& key, const YAML::Node& id, const Loc& id_loc) {
-                  if (!config_internal::isIdentifier(key)) {
-                    reader_.error(
-                        id_loc,
-                        "'" + key + "' is not a valid identifier name (letters, digits, '_')");
-                    return;
-                  }
-                  if (auto v = reader_.string(id, id_loc)) mapping.fields[key] = std::move(*v);
-                });
-            if (value.IsNull() || (value.IsMap() && value.size() == 0)) {
-              reader_.error(loc, "maps no identifiers (e.g. work_center: \"7\")");
-            }
-            defined[asset] = reader_.file() + ":" + std::to_string(loc.line);
-            out.push_back(std::move(mapping));
-          });
-    }
-    if (const YAML::Node* csv = s.node("assets_csv")) {
-      if (auto path = reader_.existingFile(*csv, s.loc("assets_csv"))) {
-        readAssetsCsv(*path, s.loc("assets_csv").key, defined, out);
-      }
-    }
-  }
-
-  void readAssetsCsv(const std::string& path, const std::string& key,
-                     std::map<std::string, std::string>& defined, std::vector<AssetMapping>& out) {
-    const auto fail = [&](int line, std::string message) {
-      diagnostics_.add(path, line, key, std::move(message));
-    };
-    auto text = readTextFile(path);
-    if (!text) return fail(0, text.status().message());
-    auto rows = config_internal::parseCsv(*text);
-    if (!rows) return fail(0, rows.status().message());
-    if (rows->empty()) return fail(1, "the file is empty; the first row must be a header");
-    const config_internal::CsvRow& header = rows->front();
-    if (header.cells.empty() || header.cells.front() != "asset") {
-      return fail(header.line, "the header's first column must be 'asset'");
-    }
-    bool header_ok = true;
-    for (size_t i = 1; i < header.cells.size(); ++i) {
-      const std::string& column = header.cells[i];
-      if (!config_internal::isIdentifier(column)) {
-        fail(header.line, "column '" + column + "' is not a valid identifier name");
-        header_ok = false;
-      }
-      for (size_t j = 1; j < i; ++j) {
-        if (header.cells[j] == column) {
-          fail(header.line, "column '" + column + "' appears twice");
-          header_ok = false;
-        }
-      }
-    }
-    if (!header_ok) return;
-    for (size_t r = 1; r < rows->size(); ++r) {
-      const config_internal::CsvRow& row = (*rows)[r];
-      if (row.cells.size() != header.cells.size()) {
-        fail(row.line, "row has " + std::to_string(row.cells.size()) + " cells, the header has " +
-                           std::to_string(header.cells.size()));
-        continue;
-      }
-      const std::string& asset = row.cells.front();
-      if (!config_internal::isAssetId(asset)) {
-        fail(row.line, "'" + asset + "' is not a valid asset id");
-        continue;
-      }
-      if (const auto it = defined.find(asset); it != defined.end()) {
-        fail(row.line, "asset '" + asset + "' is already mapped at " + it->second);
-        continue;
-      }
-      AssetMapping mapping;
-      mapping.asset = asset;
-      for (size_t i = 1; i < row.cells.size(); ++i) {
-        // An empty cell: this asset has no id in that system.
-        if (!row.cells[i].empty()) mapping.fields[header.cells[i]] = row.cells[i];
-      }
-      if (mapping.fields.empty()) {
-        fail(row.line, "asset '" + asset + "' maps no identifiers");
-        continue;
-      }
-      defined[asset] = path + ":" + std::to_string(row.line);
-      out.push_back(std::move(mapping));
-    }
-  }
-
   void readDedupe(const YAML::Node& node, const Loc& at, std::vector<DedupeRuleConfig>& out) {
     std::map<std::string, int> names;
     reader_.forEachItem(node, at, [&](const YAML::Node& item, const Loc& loc, size_t) {
@@ -731,8 +621,29 @@ class Loader {
         const Status st = config_internal::checkJsonTemplate(route.body_template);
         if (!st.isOk()) reader_.error(s.loc("body"), st.message());
       }
+      if (const YAML::Node* n = s.node("running_total")) {
+        route.running_total = readRunningTotal(*n, s.loc("running_total"));
+      }
       out.push_back(std::move(route));
     });
+  }
+
+  RunningTotalConfig readRunningTotal(const YAML::Node& node, const Loc& at) {
+    RunningTotalConfig total;
+    Section s(reader_, node, at, keys::kRouteRunningTotal);
+    if (!s.isMap()) return total;
+    if (s.require("of") && s.read("of", total.of)) {
+      if (!total.of.starts_with("payload.")) {
+        reader_.error(s.loc("of"),
+                      "must be a payload field such as payload.quantity, not '" + total.of + "'");
+      } else if (const Status st = config_internal::checkEventFieldPath(total.of); !st.isOk()) {
+        reader_.error(s.loc("of"), st.message());
+      }
+    }
+    if (s.require("per") && s.read("per", total.per_template)) {
+      checkTemplate(s.loc("per"), total.per_template);
+    }
+    return total;
   }
 
   void readWhen(const YAML::Node& node, const Loc& at, RouteConfig& route) {
@@ -852,6 +763,7 @@ class Loader {
         }
       }
     }
+    config_internal::readOdooReferences(reader_, s, odoo);
     readDispatchKeys(s, target);
     // Business operations wait in the target, not in the outbox, so that quantities of one
     // order can be coalesced and the adaptive limit decides how many run: the dispatcher hands

@@ -25,10 +25,13 @@ inline constexpr std::string_view kField[] = {"type", "required", "min", "max", 
 inline constexpr std::string_view kQualifier[] = {"name",        "kind",           "input_type",
                                                   "output_type", "value_field",    "key_field",
                                                   "rollover_at", "reset_threshold"};
-inline constexpr std::string_view kMappings[] = {"assets", "assets_csv"};
+inline constexpr std::string_view kMappings[] = {
+    "assets",       "assets_csv",       "reason_codes",      "reason_codes_csv",
+    "defect_codes", "defect_codes_csv", "root_cause_classes"};
 inline constexpr std::string_view kDedupe[] = {"name", "types", "key", "window"};
-inline constexpr std::string_view kRoute[] = {"name",         "when",    "target",
-                                              "ordering_key", "require", "body"};
+inline constexpr std::string_view kRoute[] = {"name",    "when", "target",       "ordering_key",
+                                              "require", "body", "running_total"};
+inline constexpr std::string_view kRouteRunningTotal[] = {"of", "per"};
 // `when` takes `type` or `types` plus any event field path as an equality condition.
 inline constexpr std::string_view kRouteWhen[] = {"type", "types"};
 inline constexpr std::string_view kTarget[] = {"kind",
@@ -46,10 +49,16 @@ inline constexpr std::string_view kTarget[] = {"kind",
                                                "circuit_breaker"};
 // kind: odoo (the common keys kind, concurrency, rate_limit, retry, circuit_breaker, plus its
 // own; the webhook-only keys are refused by name).
-inline constexpr std::string_view kOdooTarget[] = {
-    "kind",        "url",        "db",      "user",           "api_key_file",
-    "api_key_env", "timeout",    "ca_file", "version",        "concurrency",
-    "in_flight",   "rate_limit", "retry",   "circuit_breaker"};
+inline constexpr std::string_view kOdooTarget[] = {"kind",         "url",
+                                                   "db",           "user",
+                                                   "api_key_file", "api_key_env",
+                                                   "timeout",      "ca_file",
+                                                   "version",      "concurrency",
+                                                   "in_flight",    "rate_limit",
+                                                   "retry",        "circuit_breaker",
+                                                   "locations",    "picking_types"};
+inline constexpr std::string_view kOdooLocation[] = {"complete_name", "create"};
+inline constexpr std::string_view kOdooPickingType[] = {"name", "warehouse"};
 inline constexpr std::string_view kRetry[] = {"initial_backoff", "max_backoff", "max_attempts",
                                               "max_age"};
 inline constexpr std::string_view kCircuitBreaker[] = {"failure_threshold", "open_for"};
@@ -81,10 +90,12 @@ inline constexpr std::string_view kMasterData[] = {"source",
                                                    "every",
                                                    "overlap",
                                                    "history",
+                                                   "keep",
                                                    "models",
                                                    "webhook_secret_file",
                                                    "webhook_secret_env",
-                                                   "webhook_delay"};
+                                                   "webhook_delay",
+                                                   "events"};
 inline constexpr std::string_view kMasterDataModel[] = {"every", "enabled"};
 
 // Value sets.
@@ -102,6 +113,8 @@ inline constexpr std::string_view kEmitWhen[] = {"change", "rising", "falling"};
 inline constexpr std::string_view kSecurityPolicies[] = {"None", "Basic256Sha256"};
 inline constexpr std::string_view kSecurityModes[] = {"None", "Sign", "SignAndEncrypt"};
 inline constexpr std::string_view kMethods[] = {"POST", "PUT", "PATCH"};
+// The business events the master-data sync can make from what it reads (master_data.events).
+inline constexpr std::string_view kMasterDataEvents[] = {"maintenance.stage_changed"};
 // The Odoo models the master-data sync reads, in the order it reads them.
 inline constexpr std::string_view kMasterDataModels[] = {"mrp.workcenter",
                                                          "product.product",
@@ -111,6 +124,7 @@ inline constexpr std::string_view kMasterDataModels[] = {"mrp.workcenter",
                                                          "stock.location",
                                                          "maintenance.team",
                                                          "maintenance.stage",
+                                                         "maintenance.request",
                                                          "mrp.production",
                                                          "mrp.workorder"};
 
@@ -137,11 +151,14 @@ inline constexpr Section kSections[] = {
     {"dedupe[]", kDedupe},
     {"routes[]", kRoute},
     {"routes[].when", kRouteWhen},
+    {"routes[].running_total", kRouteRunningTotal},
     {"targets.<name>", kTarget},
     {"targets.<name>", kOdooTarget},
     {"targets.<name>.rate_limit", kRateLimit},
     {"targets.<name>.retry", kRetry},
     {"targets.<name>.circuit_breaker", kCircuitBreaker},
+    {"targets.<name>.locations.<name>", kOdooLocation},
+    {"targets.<name>.picking_types.<name>", kOdooPickingType},
     {"connectors.<name>", kOpcUaConnector},
     {"connectors.<name>.reconnect", kReconnect},
     {"connectors.<name>.signals[]", kSignal},

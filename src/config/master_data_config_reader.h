@@ -2,6 +2,8 @@
 // (docs/targets/odoo.md, "Master data").
 #pragma once
 
+#include <map>
+#include <string>
 #include <vector>
 
 #include "plantbridge/config/config.h"
@@ -9,8 +11,10 @@
 
 namespace pb::config_internal {
 
-// `targets` are the targets already read: `source` must name one of kind odoo.
+// `targets` are the targets already read: `source` must name one of kind odoo. `schemas` too:
+// each of `events` needs one that the events meet.
 void readMasterData(YamlReader& reader, const YAML::Node& node, const Loc& at,
-                    const std::vector<TargetConfig>& targets, MasterDataConfig& out);
+                    const std::vector<TargetConfig>& targets,
+                    const std::map<std::string, EventSchema>& schemas, MasterDataConfig& out);
 
 }  // namespace pb::config_internal

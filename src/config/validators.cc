@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "plantbridge/common/time.h"
+#include "plantbridge/config/config.h"
 
 namespace pb::config_internal {
 namespace {
@@ -75,9 +76,11 @@ bool isHostname(std::string_view host) {
 }
 
 // Walks the placeholders of a template; calls on_placeholder(open, end) for each "{{...}}"
-// ([open, end) covers the braces too).
+// ([open, end) covers the braces too). `route_values`: the placeholders a route adds to its
+// body ({{running_total}}) are known too.
 template <typename OnPlaceholder>
-Status scanTemplate(std::string_view text, bool allow_stray_close, OnPlaceholder on_placeholder) {
+Status scanTemplate(std::string_view text, bool allow_stray_close, bool route_values,
+                    OnPlaceholder on_placeholder) {
   size_t i = 0;
   while (i < text.size()) {
     const size_t open = text.find("{{", i);
@@ -109,7 +112,9 @@ Status scanTemplate(std::string_view text, bool allow_stray_close, OnPlaceholder
       return Status::invalidArgument("empty placeholder at character " + std::to_string(open + 1));
     }
     if (inner.back() == '?') inner.remove_suffix(1);
-    if (const Status field = checkEventFieldPath(inner); !field.isOk()) {
+    if (route_values && isRouteValuePlaceholder(inner)) {
+      // Known; whether the route defines it is the pipeline's check (RouteStage::create).
+    } else if (const Status field = checkEventFieldPath(inner); !field.isOk()) {
       return Status::invalidArgument("unknown placeholder '" +
                                      std::string(text.substr(open, end + 2 - open)) +
                                      "': " + field.message());
@@ -256,17 +261,18 @@ bool isHttpsUrl(std::string_view text) {
 }
 
 Status checkTemplate(std::string_view text, bool allow_stray_close) {
-  return scanTemplate(text, allow_stray_close, [](size_t, size_t) {});
+  return scanTemplate(text, allow_stray_close, /*route_values=*/false, [](size_t, size_t) {});
 }
 
 Status checkJsonTemplate(std::string_view text) {
   std::string filled;
   size_t copied = 0;
-  PB_RETURN_IF_ERROR(scanTemplate(text, /*allow_stray_close=*/true, [&](size_t open, size_t end) {
-    filled.append(text.substr(copied, open - copied));
-    filled += '0';
-    copied = end;
-  }));
+  PB_RETURN_IF_ERROR(scanTemplate(text, /*allow_stray_close=*/true, /*route_values=*/true,
+                                  [&](size_t open, size_t end) {
+                                    filled.append(text.substr(copied, open - copied));
+                                    filled += '0';
+                                    copied = end;
+                                  }));
   filled.append(text.substr(copied));
 
   boost::json::stream_parser parser;

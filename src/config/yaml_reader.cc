@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cassert>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <sstream>
 
 #include "validators.h"
 
@@ -130,6 +133,22 @@ Result<std::string> readSecretFile(const std::string& path) {
   }
   if (content.empty()) return Status::invalidArgument("file '" + path + "' is empty");
   return content;
+}
+
+Result<std::string> readTextFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    return Status::invalidArgument("is a directory, not a config file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    const int err = errno;
+    return Status::notFound(std::string("cannot open: ") + std::strerror(err));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  if (in.bad()) return Status::ioError("read failed");
+  return content.str();
 }
 
 YamlReader::YamlReader(Diagnostics& diagnostics, std::string file, std::filesystem::path base_dir)

@@ -53,6 +53,8 @@ std::string describe(const YAML::Node& node);
 // Reads a secret (token or HMAC key) from a file: trailing newlines are dropped, empty or
 // oversized files are errors.
 Result<std::string> readSecretFile(const std::string& path);
+// Reads a whole file (the config, a token file, a CSV table).
+Result<std::string> readTextFile(const std::string& path);
 
 // Typed reads for one YAML file.
 class YamlReader {

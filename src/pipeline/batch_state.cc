@@ -18,6 +18,11 @@ Result<std::optional<std::string>> BatchState::committedState(const std::string&
   return store_->getState(key);
 }
 
+Result<bool> BatchState::transactionCommitted(const std::string& id) {
+  if (!store_) return false;
+  return store_->hasTransaction(id);
+}
+
 void BatchState::setState(StepResult& step, std::string key, std::string value) {
   if (mode_ == PipelineMode::kLive) step.state_updates.push_back({key, value});
   state_overlay_[std::move(key)] = std::move(value);

@@ -13,7 +13,7 @@ namespace {
 constexpr std::array<const char*, kStageCount> kStageNames = {"validate", "qualify", "map",
                                                               "enrich",   "dedupe",  "route"};
 
-void buildConfiguredStages(const Config& config, const AssetMapper* mapper,
+void buildConfiguredStages(const Config& config, const MapStage* mapper,
                            std::unique_ptr<Deduper>& dedupe, std::unique_ptr<RouteStage>& route,
                            std::vector<ConfigError>& errors) {
   size_t before = errors.size();
@@ -48,7 +48,7 @@ PipelineMetrics::PipelineMetrics(MetricsRegistry& registry)
 
 std::vector<ConfigError> checkPipelineConfig(const Config& config) {
   std::vector<ConfigError> errors;
-  AssetMapper mapper(config.asset_mappings);
+  MapStage mapper(config.asset_mappings, config.code_mappings);
   std::unique_ptr<Deduper> dedupe;
   std::unique_ptr<RouteStage> route;
   buildConfiguredStages(config, &mapper, dedupe, route, errors);
@@ -62,7 +62,7 @@ Pipeline::Pipeline(const Config& config, const MasterData* master_data, const Cl
       metrics_(metrics),
       validate_(std::make_unique<ValidateStage>(schemas_)),
       qualify_(std::make_unique<CounterQualifier>(config.counter_qualifiers)),
-      map_(std::make_unique<AssetMapper>(config.asset_mappings)),
+      map_(std::make_unique<MapStage>(config.asset_mappings, config.code_mappings)),
       enrich_(std::make_unique<Enricher>(master_data)) {}
 
 Result<std::unique_ptr<Pipeline>> Pipeline::create(const Config& config,

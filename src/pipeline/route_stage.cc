@@ -5,9 +5,12 @@
 
 #include <fmt/format.h>
 
+#include <boost/json/parse.hpp>
+
 #include "text_util.h"
 
 namespace pb {
+namespace json = boost::json;
 using pipeline_detail::quoted;
 
 namespace {
@@ -19,10 +22,33 @@ bool isMatchablePath(const std::string& path) {
   return path != "payload" && path != "event" && isValidFieldPath(path);
 }
 
+bool usesRunningTotal(const Template& t) {
+  auto fields = t.fields();
+  return std::find(fields.begin(), fields.end(), kRunningTotalPlaceholder) != fields.end();
+}
+
+// `previous` (a committed total, JSON number text) plus `amount`. Counts stay integers; any
+// fraction (kilograms, metres) makes the total a double.
+Result<json::value> addAmount(const std::optional<std::string>& previous,
+                              const json::value& amount) {
+  json::value total = static_cast<int64_t>(0);
+  if (previous) {
+    boost::system::error_code ec;
+    total = json::parse(*previous, ec);
+    if (ec || !total.is_number()) {
+      return Status::internal("running total state is not a number: " + *previous);
+    }
+  }
+  if (total.is_int64() && amount.is_int64()) {
+    return json::value(total.get_int64() + amount.get_int64());
+  }
+  return json::value(total.to_number<double>() + amount.to_number<double>());
+}
+
 }  // namespace
 
 std::unique_ptr<RouteStage> RouteStage::create(const std::vector<RouteConfig>& routes,
-                                               const AssetMapper* mapper,
+                                               const MapStage* mapper,
                                                std::vector<ConfigError>& errors) {
   size_t errors_before = errors.size();
   std::vector<Route> parsed;
@@ -50,13 +76,33 @@ std::unique_ptr<RouteStage> RouteStage::create(const std::vector<RouteConfig>& r
         error(prefix + ".require", quoted(field) + " is not a field: " + why);
       }
     }
-    Route route{config, {}, {}};
+    Route route{config, {}, {}, {}};
     if (!config.ordering_key_template.empty()) {
       auto key = Template::parse(config.ordering_key_template, TemplateSyntax::kText);
       if (key.isOk()) {
         route.ordering_key = std::move(*key);
+        if (usesRunningTotal(route.ordering_key)) {
+          error(prefix + ".ordering_key", "{{running_total}} can only be used in the body");
+        }
       } else {
         error(prefix + ".ordering_key", key.status().message());
+      }
+    }
+    if (config.running_total) {
+      auto per = Template::parse(config.running_total->per_template, TemplateSyntax::kText);
+      if (!per.isOk()) {
+        error(prefix + ".running_total.per", per.status().message());
+      } else if (usesRunningTotal(*per)) {
+        error(prefix + ".running_total.per", "cannot use {{running_total}} itself");
+      } else {
+        route.total_per = std::move(*per);
+      }
+      std::string why;
+      if (!config.running_total->of.starts_with("payload.") ||
+          !isValidFieldPath(config.running_total->of, &why)) {
+        error(prefix + ".running_total.of", quoted(config.running_total->of) +
+                                                " is not a payload field" +
+                                                (why.empty() ? "" : ": " + why));
       }
     }
     std::string_view body_text =
@@ -64,6 +110,12 @@ std::unique_ptr<RouteStage> RouteStage::create(const std::vector<RouteConfig>& r
     auto body = Template::parse(body_text, TemplateSyntax::kJson);
     if (body.isOk()) {
       route.body = std::move(*body);
+      if (usesRunningTotal(route.body) && !config.running_total) {
+        error(prefix + ".body",
+              "uses {{running_total}} but the route has no running_total (of, per)");
+      } else if (!usesRunningTotal(route.body) && config.running_total) {
+        error(prefix + ".running_total", "is set but the body does not use {{running_total}}");
+      }
     } else {
       error(prefix + ".body", body.status().message());
     }
@@ -102,10 +154,34 @@ std::string RouteStage::explainMissing(const Event& event, const std::string& fi
   return {};
 }
 
+Result<RouteStage::TotalStep> RouteStage::addToTotal(const Route& route, const Event& event,
+                                                     StageContext& ctx) const {
+  const RunningTotalConfig& config = *route.config.running_total;
+  auto per = route.total_per.render(event);
+  if (!per.isOk()) return Status::invalidArgument("running_total.per: " + per.status().message());
+  auto amount = resolveField(event, config.of);
+  if (!amount) return Status::invalidArgument(config.of + " is not set (running_total.of)");
+  if (!amount->is_number()) {
+    return Status::invalidArgument(config.of + " is " + jsonText(*amount) +
+                                   ", not a number (running_total.of)");
+  }
+  TotalStep step;
+  step.state_key = "route/" + route.config.name + "/total/" + *per;
+  auto previous = ctx.state.state(step.state_key);
+  if (!previous.isOk()) return previous.status();
+  auto total = addAmount(*previous, *amount);
+  if (!total.isOk()) return total.status();
+  step.new_total = jsonText(*total);
+  step.values.emplace(std::string(kRunningTotalPlaceholder), std::move(*total));
+  return step;
+}
+
 Result<StageOutcome> RouteStage::apply(Event& event, StageContext& ctx) const {
   std::vector<Transaction> planned;
   std::vector<std::string> problems;
   std::vector<std::string> matched;
+  std::vector<std::string> skipped;                         // replay: planned live already
+  std::vector<std::pair<std::string, std::string>> totals;  // state to commit if routed
   for (const auto& route : routes_) {
     if (!matches(route, event)) continue;
     const std::string& name = route.config.name;
@@ -131,13 +207,41 @@ Result<StageOutcome> RouteStage::apply(Event& event, StageContext& ctx) const {
       ordering_key = wc->second;
     }
     if (ordering_key.empty()) ordering_key = event.asset;
-    auto body = route.body.render(event);
+    const std::string tx_id = transactionId(event.id, name);
+    Template::Values values;
+    if (route.config.running_total) {
+      if (ctx.state.replaying()) {
+        // A replay must not move a total (route_stage.h): the event was counted live, or it
+        // cannot be counted now.
+        auto planned_live = ctx.state.transactionCommitted(tx_id);
+        if (!planned_live.isOk()) return planned_live.status();
+        if (*planned_live) {
+          skipped.push_back(name + " (running total: planned live already)");
+        } else {
+          problems.push_back(
+              who + "keeps a running total that only live processing adds to, and live " +
+              "processing never counted this event; replaying it would post a total the next " +
+              "live one undoes. Add its " + route.config.running_total->of +
+              " in the target by hand and discard this exception");
+        }
+        continue;
+      }
+      auto step = addToTotal(route, event, ctx);
+      if (!step.isOk()) {
+        if (step.status().code() != StatusCode::kInvalidArgument) return step.status();
+        problems.push_back(who + step.status().message());
+        continue;
+      }
+      totals.emplace_back(step->state_key, step->new_total);
+      values = std::move(step->values);
+    }
+    auto body = route.body.render(event, values.empty() ? nullptr : &values);
     if (!body.isOk()) {
       problems.push_back(who + "body: " + body.status().message());
       continue;
     }
     Transaction tx;
-    tx.id = transactionId(event.id, name);
+    tx.id = tx_id;
     tx.event_id = event.id;
     tx.correlation_id = event.correlation_id.empty() ? event.id : event.correlation_id;
     tx.route = name;
@@ -150,6 +254,7 @@ Result<StageOutcome> RouteStage::apply(Event& event, StageContext& ctx) const {
   if (matched.empty()) return StageOutcome::next("no_route", "no route matches " + event.type);
   // All or nothing (route_stage.h): a parked event plans no transaction at all.
   if (!problems.empty()) return StageOutcome::exception(pipeline_detail::join(problems, "; "));
+  for (auto& [key, value] : totals) ctx.state.setState(ctx.step, std::move(key), std::move(value));
   std::vector<std::string> parts;
   parts.reserve(planned.size());
   for (const auto& tx : planned) {
@@ -157,6 +262,7 @@ Result<StageOutcome> RouteStage::apply(Event& event, StageContext& ctx) const {
                     quoted(tx.ordering_key) + ")");
   }
   for (auto& tx : planned) ctx.step.transactions.push_back(std::move(tx));
+  parts.insert(parts.end(), skipped.begin(), skipped.end());
   return StageOutcome::next("routed", pipeline_detail::join(parts, "; "));
 }
 

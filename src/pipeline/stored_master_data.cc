@@ -162,6 +162,33 @@ Result<size_t> StoredMasterData::replaceFrom(const std::vector<FactHistory>& cha
   return written;
 }
 
+Result<size_t> StoredMasterData::forgetEndedBefore(TimePoint cutoff) {
+  std::lock_guard write_lock(write_mutex_);
+  const int64_t cutoff_us = toUnixMicros(cutoff);
+  const auto ended = [cutoff_us](const Fact& f) {
+    return f.until_us != kOpen && f.until_us <= cutoff_us;
+  };
+  MasterFactWrite write;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [subject, facts] : facts_) {
+      for (const Fact& f : facts) {
+        if (ended(f)) write.remove.push_back(f.id);
+      }
+    }
+  }
+  if (write.empty()) return size_t{0};
+  auto applied = store_.apply(write);
+  if (!applied) return applied.status();
+  std::unique_lock lock(mutex_);
+  for (auto it = facts_.begin(); it != facts_.end();) {
+    std::erase_if(it->second, ended);
+    it = it->second.empty() ? facts_.erase(it) : std::next(it);
+  }
+  size_ -= write.remove.size();
+  return write.remove.size();
+}
+
 std::vector<MasterDataRecord> StoredMasterData::history(const Subject& subject,
                                                         const std::string& key) const {
   std::shared_lock lock(mutex_);

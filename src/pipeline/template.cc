@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "plantbridge/common/json_text.h"
+#include "plantbridge/config/config.h"
 #include "plantbridge/model/event_codec.h"
 #include "text_util.h"
 
@@ -232,7 +233,7 @@ Result<Template> Template::parse(std::string_view text, TemplateSyntax syntax) {
         inner.remove_suffix(1);
       }
       std::string why;
-      if (!isValidFieldPath(inner, &why)) {
+      if (!isRouteValuePlaceholder(inner) && !isValidFieldPath(inner, &why)) {
         return Status::invalidArgument("unknown placeholder '" +
                                        std::string(text.substr(i, close + 2 - i)) + "' at offset " +
                                        std::to_string(i) + ": " + why);
@@ -286,13 +287,20 @@ std::vector<std::string> Template::fields() const {
   return out;
 }
 
-Result<std::string> Template::render(const Event& event) const {
+Result<std::string> Template::render(const Event& event, const Values* values) const {
   std::string out;
   std::vector<std::string> missing;
   for (const auto& segment : segments_) {
     out += segment.literal;
     if (segment.field.empty()) continue;
-    std::optional<json::value> value = resolveField(event, segment.field);
+    std::optional<json::value> value;
+    if (isRouteValuePlaceholder(segment.field)) {
+      if (values) {
+        if (auto it = values->find(segment.field); it != values->end()) value = it->second;
+      }
+    } else {
+      value = resolveField(event, segment.field);
+    }
     if (!value) {
       if (!segment.optional) {
         missing.push_back(segment.field + " is not set");

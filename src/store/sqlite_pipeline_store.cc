@@ -32,6 +32,7 @@ constexpr char kPurgeDedupe[] = "DELETE FROM dedupe_keys WHERE expires_at <= ?1"
 
 constexpr char kGetState[] = "SELECT value FROM pipeline_state WHERE key = ?1";
 constexpr char kDedupeSeen[] = "SELECT expires_at > ?2 FROM dedupe_keys WHERE key = ?1";
+constexpr char kHasTransaction[] = "SELECT 1 FROM outbox WHERE id = ?1";
 constexpr char kTraceOf[] =
     "SELECT at, stages FROM stage_runs "
     "WHERE journal_seq = (SELECT seq FROM journal WHERE event_id = ?1) ORDER BY seq";
@@ -236,6 +237,18 @@ Result<bool> SqlitePipelineStore::dedupeKeySeen(const std::string& key, TimePoin
   if (rc == SQLITE_ROW) return q->int64(0) != 0;
   if (rc == SQLITE_DONE) return false;
   return sqlite::toStatus(lease->conn().db(), rc, core_.path + ": reading dedupe key " + key);
+}
+
+Result<bool> SqlitePipelineStore::hasTransaction(const std::string& id) {
+  auto lease = core_.reads.acquire();
+  if (!lease) return lease.status();
+  auto q = lease->conn().cached(kHasTransaction);
+  if (!q) return q.status();
+  q->bind(1, std::string_view(id));
+  int rc = q->step();
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return sqlite::toStatus(lease->conn().db(), rc, core_.path + ": looking up transaction " + id);
 }
 
 Result<std::vector<StageTrace>> SqlitePipelineStore::traceOf(const std::string& event_id) {

@@ -20,6 +20,7 @@ class SqlitePipelineStore final : public PipelineStore {
                               std::optional<int64_t> new_cursor) override;
   Result<std::optional<std::string>> getState(const std::string& key) override;
   Result<bool> dedupeKeySeen(const std::string& key, TimePoint now) override;
+  Result<bool> hasTransaction(const std::string& id) override;
   Result<std::vector<StageTrace>> traceOf(const std::string& event_id) override;
   Result<std::vector<ExceptionEntry>> exceptions(size_t limit) override;
   Result<std::optional<ExceptionEntry>> exceptionOf(const std::string& event_id) override;

@@ -622,6 +622,108 @@ TEST(ConfigErrorsTest, AssetsCsvNeedsAnAssetHeader) {
   EXPECT_NE(r.errors[0].message.find("first column must be 'asset'"), std::string::npos);
 }
 
+TEST(ConfigErrorsTest, BadCodeTables) {
+  const auto r = load(R"(mappings:
+  reason_codes:
+    "JAM 1": "2"
+    JAM: ""
+    E-42: [2]
+    SETUP: 3x
+    NO-MAT: "0"
+    JAM: "4"
+  defect_codes:
+    D1: surface
+    D2: paint
+    D3: "bad class"
+  root_cause_classes: [surface, dimension, 1st, surface]
+  reason_code_csv: r.csv
+)");
+  EXPECT_FALSE(r.config.has_value());
+  EXPECT_CONFIG_ERROR(r, 3, "mappings.reason_codes.JAM 1", "not a valid reason code");
+  EXPECT_CONFIG_ERROR(r, 4, "mappings.reason_codes.JAM", "must not be empty");
+  EXPECT_CONFIG_ERROR(r, 5, "mappings.reason_codes.E-42", "must be a string, not a list");
+  EXPECT_CONFIG_ERROR(r, 6, "mappings.reason_codes.SETUP",
+                      "'3x' is not an Odoo loss reason id (a positive whole number)");
+  EXPECT_CONFIG_ERROR(r, 7, "mappings.reason_codes.NO-MAT", "'0' is not an Odoo loss reason id");
+  EXPECT_CONFIG_ERROR(r, 8, "mappings.reason_codes.JAM", "duplicate key (first defined on line 4)");
+  EXPECT_CONFIG_ERROR(r, 11, "mappings.defect_codes.D2",
+                      "root cause class 'paint' is not in mappings.root_cause_classes (surface, "
+                      "dimension)");
+  EXPECT_CONFIG_ERROR(r, 12, "mappings.defect_codes.D3",
+                      "'bad class' is not a valid root cause class (letters, digits, '_')");
+  EXPECT_CONFIG_ERROR(r, 13, "mappings.root_cause_classes[2]",
+                      "'1st' is not a valid root cause class");
+  EXPECT_CONFIG_ERROR(r, 13, "mappings.root_cause_classes[3]",
+                      "'surface' is listed twice (first on line 13)");
+  EXPECT_CONFIG_ERROR(r, 14, "mappings.reason_code_csv", "did you mean 'reason_codes_csv'?");
+  EXPECT_EQ(r.errors.size(), 11u) << testing_util::allErrors(r);
+}
+
+TEST(ConfigErrorsTest, AnEmptyRootCauseClassListIsAnError) {
+  const auto r = load("mappings:\n  root_cause_classes: []\n");
+  EXPECT_CONFIG_ERROR(r, 2, "mappings.root_cause_classes", "lists no class");
+}
+
+TEST(ConfigErrorsTest, CodeCsvErrorsNameTheCsvFileAndLine) {
+  ScratchDir dir;
+  const std::string csv = dir.write("reasons.csv",
+                                    "reason_code,loss\n"
+                                    "JAM,7\n"
+                                    "SETUP,3,extra\n"
+                                    "NO-MAT,1\n"
+                                    "NO-MAT,2\n"
+                                    "E-STOP,\n"
+                                    "BAD CODE,4\n"
+                                    "SLOW,fast\n");
+  const std::string defects = dir.write("defects.csv",
+                                        "defect_code,root_cause\n"
+                                        "D1,surface\n"
+                                        "D2,paint\n");
+  const std::string config = dir.write("plant.yaml", R"(mappings:
+  reason_codes:
+    JAM: "2"
+  reason_codes_csv: reasons.csv
+  defect_codes_csv: defects.csv
+  root_cause_classes: [surface]
+)");
+  const auto r = loadConfig(config);
+  const std::string errors = testing_util::allErrors(r);
+  ASSERT_EQ(r.errors.size(), 7u) << errors;
+  const auto expect = [&](size_t i, const std::string& file, const std::string& key, int line,
+                          const std::string& text) {
+    EXPECT_EQ(r.errors[i].file, file) << i;
+    EXPECT_EQ(r.errors[i].key, key) << i;
+    EXPECT_EQ(r.errors[i].line, line) << i;
+    EXPECT_NE(r.errors[i].message.find(text), std::string::npos) << i << ": " << errors;
+  };
+  // Errors of other files than the config come by file name, then line.
+  expect(0, defects, "mappings.defect_codes_csv", 3,
+         "defect code 'D2': root cause class 'paint' is not in mappings.root_cause_classes");
+  expect(1, csv, "mappings.reason_codes_csv", 2,
+         "reason code 'JAM' is already mapped at " + config + ":3");
+  expect(2, csv, "mappings.reason_codes_csv", 3, "row has 3 cells, the header has 2");
+  expect(3, csv, "mappings.reason_codes_csv", 5,
+         "reason code 'NO-MAT' is already mapped at " + csv + ":4");
+  expect(4, csv, "mappings.reason_codes_csv", 6, "reason code 'E-STOP' maps to no loss");
+  expect(5, csv, "mappings.reason_codes_csv", 7, "'BAD CODE' is not a valid reason code");
+  expect(6, csv, "mappings.reason_codes_csv", 8,
+         "reason code 'SLOW': 'fast' is not an Odoo loss reason id");
+}
+
+TEST(ConfigErrorsTest, CodeCsvNeedsItsHeader) {
+  ScratchDir dir;
+  dir.write("r.csv", "code,loss\nJAM,1\n");
+  dir.write("d.csv", "");
+  const auto r = loadConfig(
+      dir.write("c.yaml", "mappings: {reason_codes_csv: r.csv, defect_codes_csv: d.csv}\n"));
+  ASSERT_EQ(r.errors.size(), 2u) << testing_util::allErrors(r);
+  EXPECT_TRUE(testing_util::hasError(r, 1, "mappings.reason_codes_csv",
+                                     "the header must be 'reason_code,loss'"))
+      << testing_util::allErrors(r);
+  EXPECT_TRUE(testing_util::hasError(r, 1, "mappings.defect_codes_csv", "the file is empty"))
+      << testing_util::allErrors(r);
+}
+
 TEST(ConfigErrorsTest, TokenFileErrorsNameTheTokenFile) {
   ScratchDir dir;
   const std::string tokens = dir.write("tokens.yaml", std::string(R"(- name: main

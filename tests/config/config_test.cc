@@ -335,6 +335,42 @@ mappings:
             (std::map<std::string, std::string>{{"work_center", "4"}, {"cmms_asset", "A-\"Q\""}}));
 }
 
+TEST(ConfigLoadTest, CodeTablesLoadFromYamlAndCsv) {
+  ScratchDir dir;
+  dir.write("maps/reasons.csv",
+            "reason_code,loss\r\n"
+            "NO-MAT,1\r\n"
+            "\r\n"
+            "\"E,42\",3\r\n");
+  dir.write("maps/defects.csv", "defect_code,root_cause\nD-CRACK,material\n");
+  const ConfigLoadResult r = loadConfig(dir.write("c.yaml", R"(
+mappings:
+  reason_codes:
+    JAM: "2"
+    12: 5
+  reason_codes_csv: maps/reasons.csv
+  defect_codes: {D-SCRATCH: surface}
+  defect_codes_csv: maps/defects.csv
+  root_cause_classes: [surface, dimension, material]
+)"));
+  ASSERT_CONFIG_OK(r);
+  const CodeMappings& m = r.config->code_mappings;
+  EXPECT_EQ(m.reason_codes, (std::map<std::string, std::string>{
+                                {"JAM", "2"}, {"12", "5"}, {"NO-MAT", "1"}, {"E,42", "3"}}));
+  EXPECT_EQ(m.defect_codes, (std::map<std::string, std::string>{{"D-SCRATCH", "surface"},
+                                                                {"D-CRACK", "material"}}));
+  EXPECT_EQ(m.root_cause_classes, (std::vector<std::string>{"surface", "dimension", "material"}));
+}
+
+TEST(ConfigLoadTest, WithoutRootCauseClassesAnyIdentifierIsAClass) {
+  const ConfigLoadResult r =
+      loadConfigFromString("mappings:\n  defect_codes: {D1: paint_run, D2: surface}\n");
+  ASSERT_CONFIG_OK(r);
+  EXPECT_EQ(r.config->code_mappings.defect_codes.at("D1"), "paint_run");
+  EXPECT_TRUE(r.config->code_mappings.root_cause_classes.empty());
+  EXPECT_TRUE(r.config->code_mappings.reason_codes.empty());
+}
+
 TEST(ConfigLoadTest, TokenFileIsCheckedAtLoadAndKeptForReload) {
   ScratchDir dir;
   const std::string tokens = dir.write("tokens.yaml", std::string(R"(

@@ -83,6 +83,9 @@ TEST(ExampleConfigTest, LoadsWithoutErrors) {
   EXPECT_EQ(cnc->fields.at("work_center"), "7");
   EXPECT_EQ(cnc->fields.at("equipment"), "12");
   EXPECT_EQ(cnc->fields.at("cmms_asset"), "A-1107");
+  EXPECT_EQ(c.code_mappings.reason_codes.at("JAM"), "2");
+  EXPECT_EQ(c.code_mappings.defect_codes.at("D-SCRATCH"), "surface");
+  EXPECT_FALSE(c.code_mappings.root_cause_classes.empty());
 
   ASSERT_FALSE(c.dedupe_rules.empty());
   EXPECT_EQ(c.dedupe_rules[0].types, std::vector<std::string>{"alarm.raised"});

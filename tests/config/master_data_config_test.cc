@@ -46,6 +46,7 @@ TEST(MasterDataConfigTest, ModelsTakeTheDefaultPeriodUnlessTheySayOtherwise) {
   every: 10m
   overlap: 2m
   history: 3d
+  keep: 90d
   models:
     mrp.workorder: {every: 30s}
     stock.lot: {enabled: false}
@@ -56,7 +57,8 @@ TEST(MasterDataConfigTest, ModelsTakeTheDefaultPeriodUnlessTheySayOtherwise) {
   EXPECT_EQ(md.source, "erp");
   EXPECT_EQ(md.overlap, std::chrono::minutes(2));
   EXPECT_EQ(md.history, std::chrono::hours(72));
-  ASSERT_EQ(md.models.size(), 10u);
+  EXPECT_EQ(md.keep, std::chrono::hours(24 * 90));
+  ASSERT_EQ(md.models.size(), 11u);
   auto model = [&](const char* name) {
     return *std::find_if(md.models.begin(), md.models.end(),
                          [&](const MasterDataModelConfig& m) { return m.model == name; });
@@ -65,6 +67,79 @@ TEST(MasterDataConfigTest, ModelsTakeTheDefaultPeriodUnlessTheySayOtherwise) {
   EXPECT_EQ(model("product.product").every, std::chrono::minutes(10));
   EXPECT_FALSE(model("stock.lot").enabled);
   EXPECT_TRUE(model("mrp.production").enabled);
+  EXPECT_TRUE(model("maintenance.request").enabled);
+  EXPECT_TRUE(md.events.empty()) << "events are opt-in";
+}
+
+constexpr const char* kStageSchema = R"(schemas:
+  maintenance.stage_changed:
+    payload:
+      stage_id: {type: integer, required: true}
+      done: {type: boolean, required: true}
+)";
+
+TEST(MasterDataConfigTest, StageChangeEventsAreMadeWhenListedWithASchema) {
+  ScratchDir dir;
+  auto r = loadIn(dir, plant(std::string(kStageSchema) + R"(master_data:
+  source: erp
+  events: [maintenance.stage_changed]
+)"));
+  ASSERT_TRUE(r.config) << errorsOf(r);
+  EXPECT_EQ(r.config->master_data->events, std::vector<std::string>{"maintenance.stage_changed"});
+}
+
+TEST(MasterDataConfigTest, EventsThatCouldNeverBeJournaledAreExplained) {
+  ScratchDir dir;
+  // No schema: the journal would reject every event.
+  auto no_schema = loadIn(dir, plant(R"(master_data:
+  source: erp
+  events: [maintenance.stage_changed, maintenance.done]
+)"));
+  ASSERT_FALSE(no_schema.config);
+  std::string errors = errorsOf(no_schema);
+  EXPECT_NE(errors.find("master_data.events"), std::string::npos) << errors;
+  EXPECT_NE(errors.find("no schema for 'maintenance.stage_changed': the journal rejects events "
+                        "without one"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("'maintenance.done' is not an event the master-data sync makes "
+                        "(maintenance.stage_changed)"),
+            std::string::npos)
+      << errors;
+
+  // The model it comes from is not read.
+  auto disabled = loadIn(dir, plant(std::string(kStageSchema) + R"(master_data:
+  source: erp
+  models:
+    maintenance.request: {enabled: false}
+  events: [maintenance.stage_changed]
+)"));
+  ASSERT_FALSE(disabled.config);
+  errors = errorsOf(disabled);
+  EXPECT_NE(errors.find("comes from reading maintenance.request, which "
+                        "master_data.models.maintenance.request disables"),
+            std::string::npos)
+      << errors;
+
+  // A schema that asks for what the events do not carry.
+  auto demanding = loadIn(dir, plant(R"(schemas:
+  maintenance.stage_changed:
+    payload:
+      technician: {type: string, required: true}
+      stage_id: {type: integer, required: true}
+    required_context: [work_center]
+master_data:
+  source: erp
+  events: [maintenance.stage_changed]
+)"));
+  ASSERT_FALSE(demanding.config);
+  errors = errorsOf(demanding);
+  EXPECT_NE(errors.find("schema 'maintenance.stage_changed' requires payload field 'technician', "
+                        "which not every such event carries"),
+            std::string::npos)
+      << errors;
+  EXPECT_NE(errors.find("requires context.work_center"), std::string::npos) << errors;
+  EXPECT_EQ(errors.find("'stage_id'"), std::string::npos) << errors;
 }
 
 TEST(MasterDataConfigTest, WithoutTheSectionThereIsNoMasterData) {
@@ -92,6 +167,14 @@ TEST(MasterDataConfigTest, MistakesAreReportedWithTheirKeys) {
             std::string::npos)
       << errors;
   EXPECT_NE(errors.find("master_data.models.mrp.production.evry"), std::string::npos) << errors;
+
+  auto short_keep = loadIn(dir, plant("master_data:\n  source: erp\n  history: 30d\n  keep: 7d\n"));
+  EXPECT_NE(errorsOf(short_keep).find("master_data.keep: must be at least `history`"),
+            std::string::npos)
+      << errorsOf(short_keep);
+  auto keep_forever = loadIn(dir, plant("master_data:\n  source: erp\n  keep: 0s\n"));
+  ASSERT_TRUE(keep_forever.config) << errorsOf(keep_forever);
+  EXPECT_EQ(keep_forever.config->master_data->keep.count(), 0);
 
   auto missing = loadIn(dir, plant("master_data:\n  source: nowhere\n"));
   EXPECT_NE(errorsOf(missing).find("master_data.source: 'nowhere' is not a configured target"),

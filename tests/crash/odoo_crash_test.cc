@@ -49,14 +49,6 @@ int64_t callCount(OdooDoubleProcess& odoo, const std::string& model_method) {
   return n == nullptr ? 0 : n->to_number<int64_t>();
 }
 
-// The records of `model` in the double.
-json::array records(OdooDoubleProcess& odoo, const std::string& model) {
-  const json::value state = doubleState(odoo, model);
-  if (!state.is_object()) return {};
-  const json::value* rows = state.at("models").as_object().if_contains(model);
-  return rows == nullptr ? json::array() : rows->as_array();
-}
-
 // A hub whose downtime.started events become one Odoo operation (`body`), and a double whose
 // call `model.method` commits and then holds its answer back for the kill.
 class OdooCrashTest : public ::testing::Test {
@@ -133,7 +125,7 @@ TEST_F(OdooCrashTest, DowntimeLineIsFoundNotCreatedAgain) {
   EXPECT_EQ(downtimeLines(odoo_).size(), 1u);
   EXPECT_EQ(callCount(odoo_, "mrp.workcenter.productivity.load"), 2);
   EXPECT_EQ(callCount(odoo_, "mrp.workcenter.productivity.button_block"), 1);
-  for (const json::value& w : records(odoo_, "mrp.workcenter")) {
+  for (const json::value& w : odoo_.records("mrp.workcenter")) {
     if (w.at("id") == 1) {
       EXPECT_EQ(w.at("working_state"), "blocked");
     }
@@ -145,7 +137,7 @@ TEST_F(OdooCrashTest, ValidatedScrapIsNotValidatedAgain) {
            "action_validate");
   auto done_scraps = [&] {
     size_t n = 0;
-    for (const json::value& scrap : records(odoo_, "stock.scrap")) {
+    for (const json::value& scrap : odoo_.records("stock.scrap")) {
       if (scrap.at("state") == "done") ++n;
     }
     return n;
@@ -153,10 +145,10 @@ TEST_F(OdooCrashTest, ValidatedScrapIsNotValidatedAgain) {
   crashAfterCommit([&] { return done_scraps() == 1; },
                    // The second attempt's reads: its state check, then its report.
                    [&] { return callCount(odoo_, "stock.scrap.read") >= 3; });
-  EXPECT_EQ(records(odoo_, "stock.scrap").size(), 1u);
+  EXPECT_EQ(odoo_.records("stock.scrap").size(), 1u);
   EXPECT_EQ(done_scraps(), 1u);
   EXPECT_EQ(callCount(odoo_, "stock.scrap.action_validate"), 1);
-  for (const json::value& quant : records(odoo_, "stock.quant")) {
+  for (const json::value& quant : odoo_.records("stock.quant")) {
     if (quant.at("id") == 3) {
       EXPECT_EQ(quant.at("quantity").to_number<double>(), 9.0);
     }
@@ -168,7 +160,7 @@ TEST_F(OdooCrashTest, MaintenanceRequestIsFoundNotCreatedAgain) {
            "maintenance.request", "load");
   auto requests = [&] {
     size_t n = 0;
-    for (const json::value& r : records(odoo_, "maintenance.request")) {
+    for (const json::value& r : odoo_.records("maintenance.request")) {
       if (r.at("name") == kReason) ++n;
     }
     return n;

@@ -84,7 +84,8 @@ Status HubHarness::writeConfig() {
   downtime.started:
     payload:
       reason: {type: string, required: true}
-qualifiers:
+)" << options_.extra_schemas
+    << R"(qualifiers:
   - name: part-counter
     kind: counter_delta
     input_type: machine.counter

@@ -21,8 +21,9 @@ inline constexpr const char* kReadToken = "test-read-token";
 inline constexpr const char* kWebhookSecret = "test-webhook-secret";
 
 struct HarnessOptions {
-  std::string extra_yaml;    // appended to the config (inside `targets:`)
-  std::string extra_routes;  // appended to `routes:` (list items, indented by 2)
+  std::string extra_yaml;     // appended to the config (inside `targets:`)
+  std::string extra_routes;   // appended to `routes:` (list items, indented by 2)
+  std::string extra_schemas;  // appended to `schemas:` (entries indented by 2)
   int max_attempts = 20;
   std::string initial_backoff = "50ms";
   std::string max_backoff = "500ms";

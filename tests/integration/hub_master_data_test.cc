@@ -1,66 +1,22 @@
 // Master data with history through the real `plantbridge run`: the hub syncs Odoo's work orders
 // (the Odoo test double as Odoo 18) into its store, and two late events on one machine, posted
 // after the machine changed orders, are each enriched with the order that was running when
-// they happened -- not the one running when they arrived.
-#include <gtest/gtest.h>
-
-#include <fstream>
+// they happened -- not the one running when they arrived. And a maintenance request's stage
+// change, hinted by Odoo's webhooks (duplicated), becomes one maintenance.stage_changed event
+// that a route delivers to the sink exactly once.
 #include <map>
-#include <thread>
+#include <string>
 
-#include <boost/json.hpp>
-
-#include "hub_harness.h"
-#include "odoo_double_process.h"
-#include "odoo_orm.h"
-#include "plantbridge/common/time.h"
-#include "plantbridge/targets/odoo.h"
-#include "support/poll.h"
+#include "hub_odoo_fixture.h"
 
 namespace pb::test {
 namespace {
 
 namespace json = boost::json;
-using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-constexpr const char* kKey = "3f1c0a9e5b7d2c4e6f8a1b3d5c7e9f0a2b4c6d8e";
-
-class HubMasterDataTest : public ::testing::Test {
+class HubMasterDataTest : public HubWithOdooTest {
  protected:
-  void SetUp() override {
-    key_file_ = keys_.file("odoo.key");
-    std::ofstream(key_file_) << kKey << "\n";
-    OdooDoubleOptions options;
-    options.api_key_file = key_file_;
-    options.extra_args = {"--start-time", "2026-11-22 08:00:00"};
-    ASSERT_TRUE(odoo_.start(options, keys_.file("double.stderr")).isOk());
-
-    TargetConfig c;
-    c.name = "erp";
-    c.kind = kOdooKind;
-    c.odoo.url = odoo_.url();
-    c.odoo.db = "mfg";
-    c.odoo.user = "admin";
-    c.odoo.api_key_file = key_file_;
-    auto client = makeOdooClient(c, clock_);
-    ASSERT_TRUE(client.isOk()) << client.status().toString();
-    client_ = std::move(client).value();
-  }
-  void TearDown() override {
-    if (client_) client_->shutdown();
-  }
-
-  void at(const std::string& when) {
-    auto r = odoo_.control("POST", "clock", R"({"set": ")" + when + R"(", "freeze": true})");
-    ASSERT_TRUE(r.isOk()) << r.status().toString();
-  }
-  void press(const char* method, int64_t work_order) {
-    OdooOrm orm(*client_, OdooCallMeta{"test", ""});
-    auto r = orm.call("mrp.workorder", method, json::array{json::array{work_order}});
-    ASSERT_TRUE(r.has_value()) << method << ": " << orm.failure().message;
-  }
-
   // context.order of the deliveries the sink received, by event id.
   static std::map<std::string, std::string> ordersDelivered(uint16_t sink_port) {
     std::map<std::string, std::string> out;
@@ -82,11 +38,17 @@ class HubMasterDataTest : public ::testing::Test {
     return out;
   }
 
-  TempDir keys_;
-  std::string key_file_;
-  OdooDoubleProcess odoo_;
-  SystemClock clock_;
-  std::unique_ptr<OdooClient> client_;
+  // The value of one sample of the hub's /metrics ("name{labels}"), -1 when absent.
+  static double metric(HubHarness& hub, const std::string& sample) {
+    auto metrics = hub.hubGet("/metrics", "");
+    if (!metrics.isOk()) return -1;
+    const std::string& text = metrics->body;
+    for (size_t at = text.find(sample + " "); at != std::string::npos;
+         at = text.find(sample + " ", at + 1)) {
+      if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + sample.size() + 1));
+    }
+    return -1;
+  }
 };
 
 TEST_F(HubMasterDataTest, LateEventsGetTheOrderThatWasRunningWhenTheyHappened) {
@@ -100,9 +62,7 @@ TEST_F(HubMasterDataTest, LateEventsGetTheOrderThatWasRunningWhenTheyHappened) {
   press("button_start", 2);
 
   HarnessOptions options;
-  options.extra_yaml = "  erp:\n    kind: odoo\n    url: " + odoo_.url() +
-                       "\n    db: mfg\n    user: admin\n    api_key_file: " + key_file_ +
-                       "\nmaster_data:\n  source: erp\n  every: 1h\n";
+  options.extra_yaml = erpYaml();
   HubHarness hub(options);
   ASSERT_TRUE(hub.startSink().isOk());
   ASSERT_TRUE(hub.writeConfig().isOk());
@@ -110,15 +70,7 @@ TEST_F(HubMasterDataTest, LateEventsGetTheOrderThatWasRunningWhenTheyHappened) {
   ASSERT_TRUE(started.isOk()) << started.toString() << hub.hubLog();
 
   // The first read of work orders and orders is done (the hub says so in /metrics).
-  const auto read_ok = [&hub](const char* model) {
-    auto metrics = hub.hubGet("/metrics", "");
-    return metrics.isOk() &&
-           metrics->body.find(std::string("plantbridge_master_data_reads_total{model=\"") + model +
-                              "\",outcome=\"ok\"} 1") != std::string::npos;
-  };
-  ASSERT_TRUE(
-      pollUntil([&] { return read_ok("mrp.workorder") && read_ok("mrp.production"); }, seconds(60)))
-      << hub.hubLog();
+  ASSERT_TRUE(firstReadsDone(hub)) << hub.hubLog();
 
   // Both arrive now, hours late; the route sends the enriched event itself to the sink.
   auto posted = hub.postEvents("[" +
@@ -137,6 +89,122 @@ TEST_F(HubMasterDataTest, LateEventsGetTheOrderThatWasRunningWhenTheyHappened) {
   ASSERT_EQ(orders.count("MD-LATE-2"), 1U);
   EXPECT_EQ(orders.at("MD-LATE-1"), "WH/MO/00002");
   EXPECT_EQ(orders.at("MD-LATE-2"), "WH/MO/00001");
+
+  auto code = hub.stopHub();
+  ASSERT_TRUE(code.isOk());
+  EXPECT_EQ(*code, 0) << hub.hubLog();
+}
+
+}  // namespace
+}  // namespace pb::test
+
+namespace pb::test {
+namespace {
+
+TEST_F(HubMasterDataTest, AStageChangeHintedByWebhooksIsDeliveredExactlyOnce) {
+  // Equipment 12 (CNC-07 in the harness's mappings) has an open request since 08:00.
+  at("2026-11-22 08:00:00");
+  ASSERT_TRUE(
+      odoo_.control("POST", "ids", R"({"next_ids": {"maintenance.equipment": 12}})").isOk());
+  OdooOrm orm(*client_, OdooCallMeta{"test", ""});
+  auto equipment =
+      orm.createOne("maintenance.equipment",
+                    json::object{{"name", "CNC-07 spindle"}, {"effective_date", "2024-01-15"}});
+  ASSERT_EQ(equipment.value_or(0), 12) << orm.failure().message;
+  auto request = orm.createOne("maintenance.request",
+                               json::object{{"name", "Spindle jam"}, {"equipment_id", 12}});
+  ASSERT_TRUE(request.has_value()) << orm.failure().message;
+
+  const std::string secret = "hook-0123456789abcdefghijklmn";
+  const std::string secret_file = keys_.file("odoo-hook.secret");
+  std::ofstream(secret_file) << secret << "\n";
+  HarnessOptions options;
+  options.extra_schemas =
+      "  maintenance.stage_changed:\n    payload:\n"
+      "      stage_id: {type: integer, required: true}\n"
+      "      done: {type: boolean, required: true}\n";
+  options.extra_routes =
+      "  - name: maintenance\n    when: {type: maintenance.stage_changed}\n    target: sink\n";
+  options.extra_yaml = erpYaml() + "  webhook_secret_file: " + secret_file +
+                       "\n  webhook_delay: 1s\n  events: [maintenance.stage_changed]\n";
+  HubHarness hub(options);
+  ASSERT_TRUE(hub.startSink().isOk());
+  ASSERT_TRUE(hub.writeConfig().isOk());
+  const Status started = hub.startHub();
+  ASSERT_TRUE(started.isOk()) << started.toString() << hub.hubLog();
+  // The baseline: the first read of the requests (and equipment) is done.
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        return metric(hub, R"(plantbridge_master_data_reads_total{model="maintenance.request",)"
+                           R"(outcome="ok"})") == 1 &&
+               metric(hub, R"(plantbridge_master_data_reads_total{model="maintenance.equipment",)"
+                           R"(outcome="ok"})") == 1;
+      },
+      seconds(60)))
+      << hub.hubLog();
+
+  // 10:00 the request is repaired; Odoo posts its webhook (twice: the hub collapses them).
+  at("2026-11-22 10:00:00");
+  ASSERT_TRUE(orm.call("maintenance.request", "write",
+                       json::array{json::array{*request}, json::object{{"stage_id", 3}}})
+                  .has_value())
+      << orm.failure().message;
+  const std::string body =
+      R"j({"_action": "Send Webhook Notification(#376)", "_id": )j" + std::to_string(*request) +
+      R"(, "_model": "maintenance.request", "equipment_id": 12, "stage_id": 3})";
+  auto post = [&] {
+    auto http = hub.hubClient();
+    auto answer =
+        http->post("/v1/hooks/odoo/" + secret, body, {{"Content-Type", "application/json"}});
+    return answer.isOk() ? answer->status : 0;
+  };
+  EXPECT_EQ(post(), 200);
+  EXPECT_EQ(post(), 200);
+  ASSERT_TRUE(hub.waitForSinkDistinct(1, seconds(60)).isOk()) << hub.hubLog();
+  // Once more after the re-read: read again, the same stage, nothing new.
+  EXPECT_EQ(post(), 200);
+
+  // Quiet: every hint re-read, the journal through the pipeline, nothing left to deliver.
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        const double received =
+            metric(hub, R"(plantbridge_odoo_webhook_hints_total{result="received"})");
+        const double collapsed =
+            metric(hub, R"(plantbridge_odoo_webhook_hints_total{result="deduplicated"})");
+        const double reread =
+            metric(hub, R"(plantbridge_odoo_webhook_hints_total{result="reread"})");
+        return received == 3 && reread == received - collapsed &&
+               metric(hub, "plantbridge_pipeline_backlog") == 0 &&
+               metric(hub, R"(plantbridge_outbox_pending{target="sink"})") == 0;
+      },
+      seconds(60)))
+      << hub.hubLog();
+  EXPECT_EQ(
+      metric(hub, R"(plantbridge_connector_events_total{connector="odoo:erp",outcome="accepted"})"),
+      1);
+  auto total = hub.sinkStat("total");
+  ASSERT_TRUE(total.isOk());
+  EXPECT_EQ(*total, 1) << "delivered exactly once";
+
+  auto recent = HttpClient::connect("127.0.0.1", hub.sinkPort());
+  ASSERT_TRUE(recent.isOk());
+  auto delivered = (*recent)->get("/recent");
+  ASSERT_TRUE(delivered.isOk());
+  const json::value requests = json::parse(delivered->body);
+  ASSERT_EQ(requests.as_array().size(), 1u);
+  const json::value event = json::parse(requests.as_array()[0].at("body").as_string());
+  EXPECT_EQ(event.at("type"), "maintenance.stage_changed");
+  EXPECT_EQ(event.at("asset"), "CNC-07");
+  EXPECT_EQ(event.at("source"), "odoo:erp");
+  EXPECT_EQ(event.at("occurred_at"), "2026-11-22T10:00:00.000000Z");
+  EXPECT_EQ(event.at("payload").at("request_id"), *request);
+  EXPECT_EQ(event.at("payload").at("stage_id"), 3);
+  EXPECT_EQ(event.at("payload").at("stage_name"), "Repaired");
+  EXPECT_EQ(event.at("payload").at("previous_stage_id"), 1);
+  EXPECT_EQ(event.at("payload").at("done"), true);
+  EXPECT_EQ(event.at("context").at("equipment"), "12");
+  // Enriched like any event, from the facts as they were at 10:00.
+  EXPECT_EQ(event.at("context").at("equipment_name"), "CNC-07 spindle");
 
   auto code = hub.stopHub();
   ASSERT_TRUE(code.isOk());

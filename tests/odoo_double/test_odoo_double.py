@@ -772,6 +772,40 @@ class WriteDatePolling(DoubleCase):
         self.assertEqual(("cancel", confirmed), (row["state"], row["write_date"]))
 
 
+class MaintenanceStagePolling(DoubleCase):
+    """The master-data sync's reads of maintenance.request (ODOO18 §6): open requests by their
+    stage's `done`, closed ones by `close_date` (a date), changes by write_date."""
+
+    FIELDS = ["name", "stage_id", "equipment_id", "maintenance_type", "priority", "schedule_date", "close_date",
+              "kanban_state", "done", "write_date", "create_date"]
+
+    def test_first_read_and_stage_writes(self):
+        self.double.clock("2026-11-10 09:00:00")
+        old = self.call("maintenance.request", "create", [{"name": "Old leak", "equipment_id": 2}])
+        self.call("maintenance.request", "write", [[old], {"stage_id": 3}])
+        self.double.clock("2026-11-23 09:00:00")
+        closed = self.call("maintenance.request", "create", [{"name": "Belt worn", "equipment_id": 2}])
+        self.call("maintenance.request", "write", [[closed], {"stage_id": 4}])
+        opened = self.call("maintenance.request", "create", [{"name": "Spindle jam", "equipment_id": 1}])
+        first = self.call("maintenance.request", "search_read",
+                          [["|", ["stage_id.done", "=", False], ["close_date", ">=", "2026-11-16"]]],
+                          {"fields": self.FIELDS})
+        self.assertEqual({closed, opened}, {r["id"] for r in first})
+        row = next(r for r in first if r["id"] == closed)
+        self.assertEqual(([4, "Scrap"], True, "2026-11-23"), (row["stage_id"], row["done"], row["close_date"]))
+
+        self.double.clock("2026-11-23 10:00:00")
+        self.call("maintenance.request", "write", [[opened], {"stage_id": 2}])
+        changed = self.call("maintenance.request", "search_read", [[["write_date", ">=", "2026-11-23 09:55:00"]]],
+                            {"fields": ["stage_id", "write_date", "create_date"]})
+        self.assertEqual([(opened, 2, "2026-11-23 10:00:00", "2026-11-23 09:00:00")],
+                         [(r["id"], r["stage_id"][0], r["write_date"], r["create_date"]) for r in changed])
+
+
+class MaintenanceStagePolling19(MaintenanceStagePolling):
+    VERSION = 19
+
+
 class CapacityModel(unittest.TestCase):
     """Latency/capacity model: properties that hold whatever the machine's speed (no upper time bounds)."""
 

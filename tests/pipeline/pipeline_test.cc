@@ -149,6 +149,53 @@ TEST_F(PipelineTest, MetricsCountEventsStagesAndExceptions) {
   EXPECT_THAT(text, HasSubstr("plantbridge_pipeline_stage_seconds_count{stage=\"validate\"} 2"));
 }
 
+// mappings.reason_codes through the whole pipeline: a mapped code reaches the body, an unknown
+// one parks a route that requires context.loss, with the code in the reason.
+class PipelineCodeMappingTest : public PipelineTest {
+ protected:
+  void SetUp() override {
+    Config c = plantConfig();
+    EventSchema downtime{"downtime.started", {}, {}, std::chrono::minutes(5)};
+    c.schemas[downtime.type] = downtime;
+    c.code_mappings.reason_codes = {{"JAM", "2"}};
+    RouteConfig route;
+    route.name = "downtime-to-erp";
+    route.types = {"downtime.started"};
+    route.target = "erp";
+    route.require = {"context.loss"};
+    route.body_template =
+        R"({"workcenter_id": {{context.work_center}}, "loss_id": {{context.loss}}})";
+    c.routes.push_back(route);
+    auto p = Pipeline::create(c, nullptr, clock_, metrics_);
+    ASSERT_TRUE(p.isOk()) << p.status().toString();
+    pipeline_ = std::move(*p);
+  }
+  Event downtime(const char* payload) {
+    return test::makeEvent("d1", "downtime.started", "CNC-07", at("2026-11-22T10:00:00Z"), payload);
+  }
+};
+
+TEST_F(PipelineCodeMappingTest, AMappedReasonCodeBecomesTheLoss) {
+  StepResult step = process(downtime(R"({"reason_code": "JAM"})"), state_);
+  EXPECT_FALSE(step.exception.has_value());
+  ASSERT_EQ(step.transactions.size(), 1u);
+  EXPECT_EQ(step.transactions[0].body, R"({"workcenter_id": "7", "loss_id": "2"})");
+  ASSERT_GE(step.trace.size(), 3u);
+  EXPECT_THAT(step.trace[2].detail, HasSubstr("reason code 'JAM': loss=2"));
+}
+
+TEST_F(PipelineCodeMappingTest, AnUnknownReasonCodeParksARouteThatRequiresTheLoss) {
+  StepResult step = process(downtime(R"({"reason_code": "XYZ"})"), state_);
+  EXPECT_THAT(stagesOf(step), ElementsAre("validate:passed", "qualify:passed", "map:mapped",
+                                          "enrich:passed", "dedupe:passed", "route:exception"));
+  EXPECT_THAT(step.trace[2].detail, HasSubstr("reason code 'XYZ' is not in mappings.reason_codes"));
+  ASSERT_TRUE(step.exception.has_value());
+  EXPECT_EQ(step.exception->reason,
+            "route downtime-to-erp: context.loss is not set (reason code 'XYZ' is not in "
+            "mappings.reason_codes)");
+  EXPECT_THAT(step.transactions, IsEmpty());
+}
+
 TEST(PipelineConfigTest, EveryProblemIsReportedAtOnceWithItsKey) {
   Config config = plantConfig();
   config.routes[0].body_template = R"({"qty": {{payload.qty}})";

@@ -102,6 +102,11 @@ class FakePipelineStore final : public PipelineStore {
     auto it = dedupe_.find(key);
     return it != dedupe_.end() && it->second > now;
   }
+  Result<bool> hasTransaction(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    if (fail_reads) return Status::unavailable("fake store: read refused");
+    return tx_ids_.contains(id);
+  }
   Result<std::vector<StageTrace>> traceOf(const std::string& event_id) override {
     std::lock_guard lock(mutex_);
     return traces_[event_id];

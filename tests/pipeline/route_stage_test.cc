@@ -11,6 +11,7 @@ namespace pb {
 namespace {
 
 using test::at;
+using test::FakePipelineStore;
 using test::makeEvent;
 using test::StageHarness;
 using ::testing::HasSubstr;
@@ -31,8 +32,9 @@ RouteConfig countToErp() {
 struct RouteStageFixture {
   explicit RouteStageFixture(const std::vector<RouteConfig>& routes,
                              const std::vector<AssetMapping>& mappings = {{"CNC-07",
-                                                                           {{"work_center", "7"}}}})
-      : mapper(mappings) {
+                                                                           {{"work_center", "7"}}}},
+                             const CodeMappings& codes = {})
+      : mapper(mappings, codes) {
     std::vector<ConfigError> errors;
     stage = RouteStage::create(routes, &mapper, errors);
     for (const auto& e : errors) ADD_FAILURE() << e.key << ": " << e.message;
@@ -42,7 +44,7 @@ struct RouteStageFixture {
     EXPECT_TRUE(out.isOk()) << out.status().toString();
     return out.isOk() ? *out : StageOutcome{};
   }
-  AssetMapper mapper;
+  MapStage mapper;
   std::unique_ptr<RouteStage> stage;
   StageHarness harness;
 };
@@ -141,6 +143,32 @@ TEST(RouteStageTest, RequiredContextTheMappingLacksNamesBothSources) {
             "count-to-erp: payload.lot is not set (not in the payload)");
 }
 
+TEST(RouteStageTest, RequiredContextFromAnUnknownCodeNamesTheCode) {
+  RouteConfig downtime;
+  downtime.name = "downtime-to-erp";
+  downtime.types = {"downtime.started"};
+  downtime.target = "erp";
+  downtime.require = {"context.work_center", "context.loss"};
+  CodeMappings codes;
+  codes.reason_codes = {{"JAM", "2"}};
+  RouteStageFixture f({downtime}, {{"CNC-07", {{"work_center", "7"}}}}, codes);
+  Event e = makeEvent("ev-1", "downtime.started", "CNC-07", at("2026-11-22T10:00:00Z"),
+                      R"({"reason_code": "XYZ"})");
+  e.context["work_center"] = "7";
+  StageOutcome out = f.route(e);
+  EXPECT_EQ(out.kind, StageOutcome::Kind::kException);
+  EXPECT_EQ(out.detail,
+            "route downtime-to-erp: context.loss is not set (reason code 'XYZ' is not in "
+            "mappings.reason_codes)");
+
+  Event no_code = makeEvent("ev-2", "downtime.started", "CNC-07", at("2026-11-22T10:00:00Z"));
+  no_code.context["work_center"] = "7";
+  out = f.route(no_code);
+  EXPECT_EQ(
+      out.detail,
+      "route downtime-to-erp: context.loss is not set (the event has no payload.reason_code)");
+}
+
 TEST(RouteStageTest, OneFailingRouteParksTheEventWithoutAnyTransaction) {
   RouteConfig lenient = countToErp();
   lenient.name = "count-to-log";
@@ -220,6 +248,146 @@ TEST(RouteStageTest, RouteWithoutTypesMatchesEveryType) {
   RouteStageFixture f({r});
   Event e = makeEvent("x", "alarm.raised", "CNC-07", at("2026-11-22T10:00:00Z"));
   EXPECT_EQ(f.route(e).outcome, "routed");
+}
+
+// Counts of one manufacturing order posted as the order's running total.
+RouteConfig totalToErp() {
+  RouteConfig r;
+  r.name = "total-to-erp";
+  r.types = {"production.count"};
+  r.target = "erp";
+  r.require = {"context.production_id"};
+  r.running_total = RunningTotalConfig{"payload.quantity", "{{context.production_id}}"};
+  r.body_template =
+      R"({"operation": "production.quantity", "production_id": {{context.production_id}},)"
+      R"( "qty_producing": {{running_total}}})";
+  return r;
+}
+
+Event orderCount(const std::string& id, const std::string& production_id,
+                 const std::string& quantity) {
+  Event e = makeEvent(id, "production.count", "CNC-07", at("2026-11-22T10:00:00Z"),
+                      (std::string(R"({"quantity": )") + quantity + "}").c_str());
+  e.context["production_id"] = production_id;
+  return e;
+}
+
+// Routes `e` in `harness` and commits its step to `store`, as the runner does.
+StageOutcome routeAndCommit(const RouteStage& stage, StageHarness& harness,
+                            FakePipelineStore& store, Event e) {
+  auto out = harness.run(stage, e);
+  EXPECT_TRUE(out.isOk()) << out.status().toString();
+  EXPECT_TRUE(store.commitSteps({harness.step}, std::nullopt).isOk());
+  harness.state.clear();
+  return out.isOk() ? *out : StageOutcome{};
+}
+
+TEST(RouteStageRunningTotalTest, EachOrderGetsTheSumOfItsOwnCountsSoFar) {
+  FakePipelineStore store;
+  StageHarness harness(&store);
+  std::vector<ConfigError> errors;
+  auto stage = RouteStage::create({totalToErp()}, nullptr, errors);
+  ASSERT_NE(stage, nullptr);
+  std::vector<std::string> bodies;
+  for (auto [id, order, qty] : {std::tuple{"a", "5", "3"}, std::tuple{"b", "5", "4"},
+                                std::tuple{"c", "6", "10"}, std::tuple{"d", "5", "1"}}) {
+    StageOutcome out = routeAndCommit(*stage, harness, store, orderCount(id, order, qty));
+    EXPECT_EQ(out.outcome, "routed") << out.detail;
+    ASSERT_EQ(harness.step.transactions.size(), 1u);
+    bodies.push_back(harness.step.transactions[0].body);
+  }
+  auto qty = [](const std::string& body) {
+    return boost::json::parse(body).at("qty_producing").as_int64();
+  };
+  EXPECT_EQ(qty(bodies[0]), 3);
+  EXPECT_EQ(qty(bodies[1]), 7);
+  EXPECT_EQ(qty(bodies[2]), 10);  // another order starts from zero
+  EXPECT_EQ(qty(bodies[3]), 8);
+  EXPECT_EQ(*store.getState("route/total-to-erp/total/5").value(), "8");
+}
+
+TEST(RouteStageRunningTotalTest, FractionsMakeTheTotalADecimal) {
+  FakePipelineStore store;
+  StageHarness harness(&store);
+  std::vector<ConfigError> errors;
+  auto stage = RouteStage::create({totalToErp()}, nullptr, errors);
+  ASSERT_NE(stage, nullptr);
+  routeAndCommit(*stage, harness, store, orderCount("a", "5", "2"));
+  routeAndCommit(*stage, harness, store, orderCount("b", "5", "0.5"));
+  ASSERT_EQ(harness.step.transactions.size(), 1u);
+  EXPECT_EQ(boost::json::parse(harness.step.transactions[0].body).at("qty_producing").as_double(),
+            2.5);
+}
+
+TEST(RouteStageRunningTotalTest, AParkedEventAddsNothingToTheTotal) {
+  FakePipelineStore store;
+  StageHarness harness(&store);
+  RouteConfig strict = countToErp();  // requires context.work_center, which orderCount lacks
+  std::vector<ConfigError> errors;
+  auto stage = RouteStage::create({totalToErp(), strict}, nullptr, errors);
+  ASSERT_NE(stage, nullptr);
+  StageOutcome out = routeAndCommit(*stage, harness, store, orderCount("a", "5", "3"));
+  EXPECT_EQ(out.kind, StageOutcome::Kind::kException);
+  EXPECT_THAT(harness.step.state_updates, IsEmpty());
+  EXPECT_FALSE(store.getState("route/total-to-erp/total/5").value().has_value());
+}
+
+TEST(RouteStageRunningTotalTest, AQuantityThatIsNotANumberParksTheEventNamingTheField) {
+  StageHarness harness;
+  std::vector<ConfigError> errors;
+  auto stage = RouteStage::create({totalToErp()}, nullptr, errors);
+  ASSERT_NE(stage, nullptr);
+  Event e = orderCount("a", "5", R"("many")");
+  auto out = harness.run(*stage, e);
+  ASSERT_TRUE(out.isOk());
+  EXPECT_EQ(out->kind, StageOutcome::Kind::kException);
+  EXPECT_THAT(out->detail, HasSubstr("payload.quantity is \"many\", not a number"));
+  EXPECT_THAT(harness.step.transactions, IsEmpty());
+}
+
+TEST(RouteStageRunningTotalTest, ReplaySkipsCountsPlannedLiveAndParksOnesNeverCounted) {
+  FakePipelineStore store;
+  std::vector<ConfigError> errors;
+  auto stage = RouteStage::create({totalToErp()}, nullptr, errors);
+  ASSERT_NE(stage, nullptr);
+  StageHarness live(&store);
+  routeAndCommit(*stage, live, store, orderCount("a", "5", "3"));
+
+  StageHarness replay(&store, PipelineMode::kReplay);
+  Event counted = orderCount("a", "5", "3");
+  auto out = replay.run(*stage, counted);
+  ASSERT_TRUE(out.isOk());
+  EXPECT_EQ(out->outcome, "routed");
+  EXPECT_THAT(out->detail, HasSubstr("planned live already"));
+  EXPECT_THAT(replay.step.transactions, IsEmpty());
+
+  Event never_counted = orderCount("b", "5", "4");
+  out = replay.run(*stage, never_counted);
+  ASSERT_TRUE(out.isOk());
+  EXPECT_EQ(out->kind, StageOutcome::Kind::kException);
+  EXPECT_THAT(out->detail, HasSubstr("only live processing adds to"));
+  EXPECT_EQ(*store.getState("route/total-to-erp/total/5").value(), "3");
+}
+
+TEST(RouteStageRunningTotalTest, MisusedRunningTotalIsAConfigError) {
+  RouteConfig without = countToErp();
+  without.body_template = R"({"qty": {{running_total}}})";
+  RouteConfig unused = totalToErp();
+  unused.name = "unused";
+  unused.body_template = R"({"qty": {{payload.quantity}}})";
+  RouteConfig bad_of = totalToErp();
+  bad_of.name = "bad-of";
+  bad_of.running_total->of = "context.quantity";
+  bad_of.ordering_key_template = "{{running_total}}";
+  std::vector<ConfigError> errors;
+  auto stage = RouteStage::create({without, unused, bad_of}, nullptr, errors);
+  EXPECT_EQ(stage, nullptr);
+  std::vector<std::string> keys;
+  for (const auto& e : errors) keys.push_back(e.key);
+  EXPECT_THAT(
+      keys, ::testing::ElementsAre("routes.count-to-erp.body", "routes.unused.running_total",
+                                   "routes.bad-of.ordering_key", "routes.bad-of.running_total.of"));
+  EXPECT_THAT(errors[0].message, HasSubstr("has no running_total"));
 }
 
 TEST(RouteStageConfigTest, EveryProblemIsReportedWithItsKey) {

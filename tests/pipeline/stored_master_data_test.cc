@@ -164,6 +164,24 @@ TEST_F(StoredMasterDataTest, ReopeningTheStoreLoadsTheSameHistory) {
   EXPECT_EQ(md_->history(kWc7, "order").size(), 3u);
 }
 
+TEST_F(StoredMasterDataTest, RetentionForgetsOnlyRecordsThatEndedBeforeTheCutoff) {
+  set(kWc7, "order", "2026-11-01T08:00:00Z", "MO/A");
+  set(kWc7, "order", "2026-11-10T08:00:00Z", "MO/B");  // A ended 11-10
+  set(kWc7, "order", "2026-11-20T08:00:00Z", "MO/C");  // B ended 11-20, C open
+  set({"product", "33"}, "product_name", "2026-01-01T00:00:00Z", "Drawer");  // open for ever
+  auto removed = md_->forgetEndedBefore(at("2026-11-15T00:00:00Z"));
+  ASSERT_TRUE(removed.isOk()) << removed.status().toString();
+  EXPECT_EQ(*removed, 1u);
+  EXPECT_EQ(md_->size(), 3u);
+  EXPECT_EQ(valueAt(kWc7, "order", "2026-11-05T00:00:00Z"), "");  // forgotten
+  EXPECT_EQ(valueAt(kWc7, "order", "2026-11-12T00:00:00Z"), "MO/B");
+  EXPECT_EQ(valueAt({"product", "33"}, "product_name", "2026-03-01T00:00:00Z"), "Drawer");
+  EXPECT_EQ(*md_->forgetEndedBefore(at("2026-11-15T00:00:00Z")), 0u);
+  reopen();  // gone from the store too
+  EXPECT_EQ(md_->size(), 3u);
+  EXPECT_EQ(rows(), 3);
+}
+
 TEST_F(StoredMasterDataTest, NothingChangesWhenTheStoreRefusesTheWrite) {
   set(kWc7, "order", "2026-11-22T08:00:00Z", "MO/A");
   store_->close();  // further writes fail with Unavailable

@@ -103,6 +103,66 @@ TEST(OdooConfigTest, ProblemsNameTheLineAndKey) {
   EXPECT_CONFIG_ERROR(r, 21, "targets.d", "give the integration user's API key");
 }
 
+TEST(OdooConfigTest, NamedLocationsAndPickingTypesLoad) {
+  ScratchDir dir;
+  dir.write("odoo.key", "0123456789abcdef\n");
+  const ConfigLoadResult r = loadConfig(dir.write("plant.yaml", R"(targets:
+  erp:
+    kind: odoo
+    url: http://odoo.example.com
+    db: mfg
+    user: admin
+    api_key_file: odoo.key
+    locations:
+      quarantine: {complete_name: WH/Quarantine, create: true}
+      stock: {complete_name: WH/Stock}
+    picking_types:
+      internal: {name: Internal Transfers, warehouse: WH}
+      any: {name: Internal Transfers}
+)"));
+  ASSERT_CONFIG_OK(r);
+  const OdooTargetConfig& odoo = r.config->targets.at(0).odoo;
+  ASSERT_EQ(odoo.locations.size(), 2u);
+  EXPECT_EQ(odoo.locations.at("quarantine").complete_name, "WH/Quarantine");
+  EXPECT_TRUE(odoo.locations.at("quarantine").create);
+  EXPECT_FALSE(odoo.locations.at("stock").create);
+  EXPECT_EQ(odoo.picking_types.at("internal").name, "Internal Transfers");
+  EXPECT_EQ(odoo.picking_types.at("internal").warehouse, "WH");
+  EXPECT_EQ(odoo.picking_types.at("any").warehouse, "");
+}
+
+TEST(OdooConfigTest, LocationAndPickingTypeProblemsAreAllReported) {
+  ScratchDir dir;
+  dir.write("odoo.key", "0123456789abcdef\n");
+  const ConfigLoadResult r = loadConfig(dir.write("plant.yaml", R"(targets:
+  erp:
+    kind: odoo
+    url: http://odoo.example.com
+    db: mfg
+    user: admin
+    api_key_file: odoo.key
+    locations:
+      q: {complete_name: /WH//Q}
+      top: {complete_name: Quarantine, create: true}
+      typo: {complete_name: WH/X, creat: true}
+      bad name: {complete_name: WH/Y}
+      nothing: {}
+    picking_types:
+      internal: {warehouse: WH}
+      flag: {name: X, warehouse: WH, active: true}
+)"));
+  ASSERT_FALSE(r.config.has_value());
+  EXPECT_CONFIG_ERROR(r, 9, "targets.erp.locations.q.complete_name",
+                      "is not a location's complete name");
+  EXPECT_CONFIG_ERROR(r, 10, "targets.erp.locations.top.create",
+                      "a location is created under its parent");
+  EXPECT_CONFIG_ERROR(r, 11, "targets.erp.locations.typo.creat", "unknown key 'creat'");
+  EXPECT_CONFIG_ERROR(r, 12, "targets.erp.locations.bad name", "is not a valid location name");
+  EXPECT_CONFIG_ERROR(r, 13, "targets.erp.locations.nothing.complete_name", "missing required key");
+  EXPECT_CONFIG_ERROR(r, 15, "targets.erp.picking_types.internal.name", "missing required key");
+  EXPECT_CONFIG_ERROR(r, 16, "targets.erp.picking_types.flag.active", "unknown key 'active'");
+}
+
 TEST(OdooConfigTest, WebhookTargetsDoNotTakeOdooKeys) {
   ScratchDir dir;
   const ConfigLoadResult r = loadConfig(dir.write("plant.yaml", R"(targets:

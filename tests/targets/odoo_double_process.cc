@@ -9,6 +9,8 @@
 namespace pb::test {
 
 Status OdooDoubleProcess::start(const OdooDoubleOptions& options, const std::string& stderr_file) {
+  db_ = options.db;
+  user_ = options.user;
   const std::string dir = sourceDir() + "/tools/odoo_double";
   std::vector<std::string> argv = {PB_PYTHON3,       dir + "/odoo_double.py",
                                    "--port",         "0",
@@ -54,6 +56,29 @@ Status OdooDoubleProcess::fault(const std::string& spec_json) {
 Status OdooDoubleProcess::reset() {
   auto r = control("POST", "reset", "{}");
   return r.isOk() ? Status::ok() : r.status();
+}
+
+TargetConfig OdooDoubleProcess::targetConfig(const std::string& api_key_file) const {
+  TargetConfig c;
+  c.name = "erp";
+  c.kind = "odoo";
+  c.odoo.url = url();
+  c.odoo.db = db_;
+  c.odoo.user = user_;
+  c.odoo.api_key_file = api_key_file;
+  return c;
+}
+
+boost::json::array OdooDoubleProcess::records(const std::string& model) {
+  auto state = control("GET", "state?models=" + model);
+  if (!state.isOk()) return {};
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(*state, ec);
+  if (ec || !v.is_object()) return {};
+  const auto* models = v.as_object().if_contains("models");
+  const auto* rows =
+      models != nullptr && models->is_object() ? models->as_object().if_contains(model) : nullptr;
+  return rows != nullptr && rows->is_array() ? rows->as_array() : boost::json::array();
 }
 
 Result<int64_t> OdooDoubleProcess::counter(const std::string& name) {

@@ -3,11 +3,13 @@
 // pid.
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 #include "plantbridge/common/status.h"
+#include "plantbridge/config/config.h"
 #include "support/child_process.h"
 
 namespace pb::test {
@@ -46,10 +48,18 @@ class OdooDoubleProcess {
   Status reset();
   // counters.<name> from GET /__double/state?models=none.
   Result<int64_t> counter(const std::string& name);
+  // An odoo target `erp` for this double, logging in as the options' user with `api_key_file`.
+  TargetConfig targetConfig(const std::string& api_key_file) const;
+
+  // The raw records of `model` from GET /__double/state?models=<model> (empty when the double
+  // cannot answer: the caller's expectations then fail).
+  boost::json::array records(const std::string& model);
 
  private:
   ChildProcess process_;
   uint16_t port_ = 0;
+  std::string db_;
+  std::string user_;
 };
 
 }  // namespace pb::test

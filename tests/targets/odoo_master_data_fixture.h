@@ -36,13 +36,7 @@ class OdooMasterDataFixture : public ::testing::TestWithParam<int> {
     ASSERT_TRUE(double_.start(options, dir_.file("double.stderr")).isOk());
     setOdooClock("2026-11-22 08:00:00");
 
-    TargetConfig c;
-    c.name = "erp";
-    c.kind = kOdooKind;
-    c.odoo.url = double_.url();
-    c.odoo.db = "mfg";
-    c.odoo.user = "admin";
-    c.odoo.api_key_file = key_file;
+    TargetConfig c = double_.targetConfig(key_file);
     c.odoo.timeout = std::chrono::seconds(20);
     auto client = makeOdooClient(c, system_clock_);
     ASSERT_TRUE(client.isOk()) << client.status().toString();

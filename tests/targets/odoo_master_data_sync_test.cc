@@ -7,7 +7,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
 #include <fstream>
+#include <memory>
+#include <sstream>
 
 #include <boost/json.hpp>
 
@@ -25,9 +30,28 @@ namespace json = boost::json;
 using test::at;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 const Subject kWc1{"work_center", "1"};
 const Subject kWc2{"work_center", "2"};
+
+// What spdlog's default logger writes while this lives, as "[level] message" lines.
+class LogCapture {
+ public:
+  LogCapture() : previous_(spdlog::default_logger()) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(out_);
+    sink->set_pattern("[%l] %v");
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("capture", std::move(sink)));
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  LogCapture(const LogCapture&) = delete;
+  LogCapture& operator=(const LogCapture&) = delete;
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
 
 class OdooMasterDataSyncTest : public test::OdooMasterDataFixture {
  protected:
@@ -36,8 +60,10 @@ class OdooMasterDataSyncTest : public test::OdooMasterDataFixture {
     if (HasFatalFailure()) return;
     mappings_ = {{"CNC-01", {{"work_center", "1"}, {"equipment", "2"}}},
                  {"CNC-99", {{"work_center", "9"}, {"equipment", "7"}}}};
-    sync_ =
-        std::make_unique<OdooMasterDataSync>(*client_, *md_, config_, mappings_, clock_, &metrics_);
+    // The seed has loss reasons 1 to 7.
+    codes_.reason_codes = {{"JAM", "9"}, {"SETUP", "3"}};
+    sync_ = std::make_unique<OdooMasterDataSync>(*client_, *md_, config_, mappings_, clock_,
+                                                 &metrics_, codes_);
   }
 
   // A work order button as Odoo's UI presses it.
@@ -57,6 +83,7 @@ class OdooMasterDataSyncTest : public test::OdooMasterDataFixture {
   }
 
   std::vector<AssetMapping> mappings_;
+  CodeMappings codes_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Versions, OdooMasterDataSyncTest, ::testing::Values(18, 19),
@@ -128,13 +155,91 @@ TEST_P(OdooMasterDataSyncTest, AChangedAttributeClosesTheOldValueAtItsWriteDate)
   EXPECT_EQ(valueAt({"work_center", "1"}, "work_center_code", "2026-11-22T09:59:59Z"), "AL1");
 }
 
+// maintenance.request: its first read takes the open requests and those closed within
+// `history` (7 days), later ones what changed; a stage change closes the old stage at the
+// request's write_date.
+TEST_P(OdooMasterDataSyncTest, MaintenanceRequestsBecomeFactsFromOpenAndRecentlyClosedOnes) {
+  OdooOrm orm(*client_, OdooCallMeta{"test", ""});
+  auto create = [&](const char* name, int64_t equipment) {
+    auto id = orm.createOne("maintenance.request", json::object{{"name", name},
+                                                                {"equipment_id", equipment},
+                                                                {"maintenance_type", "corrective"},
+                                                                {"priority", "3"}});
+    EXPECT_TRUE(id.has_value()) << orm.failure().message;
+    return id.value_or(0);
+  };
+  auto stage = [&](int64_t id, int64_t stage_id) {
+    ASSERT_TRUE(orm.call("maintenance.request", "write",
+                         json::array{json::array{id}, json::object{{"stage_id", stage_id}}})
+                    .has_value())
+        << orm.failure().message;
+  };
+  // Closed on 2026-11-10, before `history`: not read. Closed today and open: read.
+  setOdooClock("2026-11-10 09:00:00");
+  const int64_t old_one = create("Old leak", 2);
+  stage(old_one, 3);
+  setOdooClock("2026-11-22 07:00:00");
+  const int64_t closed = create("Belt worn", 2);
+  stage(closed, 4);
+  setOdooClock("2026-11-22 07:30:00");
+  const int64_t open = create("Spindle jam", 1);
+  syncAll();
+
+  const Subject open_request{"maintenance_request", std::to_string(open)};
+  EXPECT_EQ(valueAt(open_request, "maintenance_stage", "2026-11-22T07:30:00Z"), "1");
+  EXPECT_EQ(valueAt(open_request, "maintenance_request_name", "2026-11-22T07:30:00Z"),
+            "Spindle jam");
+  EXPECT_EQ(valueAt(open_request, "equipment", "2026-11-22T07:30:00Z"), "1");
+  EXPECT_EQ(valueAt(open_request, "maintenance_type", "2026-11-22T07:30:00Z"), "corrective");
+  EXPECT_EQ(valueAt(open_request, "maintenance_priority", "2026-11-22T07:30:00Z"), "3");
+  EXPECT_EQ(valueAt(open_request, "maintenance_kanban_state", "2026-11-22T07:30:00Z"), "normal");
+  EXPECT_EQ(valueAt(open_request, "maintenance_request_done", "2026-11-22T07:30:00Z"), "");
+  EXPECT_EQ(valueAt(open_request, "maintenance_stage", "2026-11-22T07:29:59Z"), "")
+      << "valid from its create_date";
+  const Subject closed_request{"maintenance_request", std::to_string(closed)};
+  EXPECT_EQ(valueAt(closed_request, "maintenance_stage", "2026-11-22T08:00:00Z"), "4");
+  EXPECT_EQ(valueAt(closed_request, "maintenance_request_done", "2026-11-22T08:00:00Z"), "true");
+  EXPECT_EQ(valueAt(closed_request, "maintenance_close_date", "2026-11-22T08:00:00Z"),
+            "2026-11-22");
+  EXPECT_FALSE(md_->hasSubject({"maintenance_request", std::to_string(old_one)}))
+      << "closed longer than `history` ago";
+  // The enrich chain: request -> its stage -> the stage's name.
+  EXPECT_EQ(valueAt({"maintenance_stage", "4"}, "maintenance_stage_name", "2026-11-22T08:00:00Z"),
+            "Scrap");
+
+  // 10:00 the open one is being worked on: the incremental read closes stage 1 there.
+  setOdooClock("2026-11-22 10:00:00");
+  stage(open, 2);
+  ASSERT_TRUE(sync_->syncModel("maintenance.request").isOk());
+  EXPECT_THAT(history(open_request, "maintenance_stage"),
+              ElementsAre("1 [2026-11-22T07:30:00.000000Z, 2026-11-22T10:00:00.000000Z)",
+                          "2 [2026-11-22T10:00:00.000000Z, open)"));
+}
+
 TEST_P(OdooMasterDataSyncTest, MappedIdsThatOdooDoesNotHaveAreReported) {
+  const LogCapture log;
   syncAll();
   EXPECT_THAT(sync_->mappingProblems(),
               ElementsAre("mappings.assets.CNC-99.equipment '7' is not an equipment in Odoo",
+                          "mappings.reason_codes.JAM '9' is not a loss reason in Odoo",
                           "mappings.assets.CNC-99.work_center '9' is not a work center in Odoo"));
-  EXPECT_THAT(metrics_.render(),
+  const std::string metrics = metrics_.render();
+  EXPECT_THAT(metrics,
               HasSubstr("plantbridge_master_data_unresolved_mappings{field=\"work_center\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("plantbridge_master_data_unresolved_mappings{field=\"loss\"} 1"));
+  EXPECT_THAT(log.text(),
+              HasSubstr("[warning] master data: mappings.reason_codes.JAM '9' is not a loss "
+                        "reason in Odoo"));
+  EXPECT_THAT(log.text(), Not(HasSubstr("mappings.reason_codes.SETUP")));
+}
+
+TEST_P(OdooMasterDataSyncTest, LossReasonsAreCheckedAfterTheFirstReadOfTheirModel) {
+  EXPECT_THAT(sync_->mappingProblems(), ElementsAre()) << "nothing is checked before a read";
+  ASSERT_TRUE(sync_->syncModel("mrp.workcenter.productivity.loss").isOk());
+  EXPECT_THAT(sync_->mappingProblems(),
+              ElementsAre("mappings.reason_codes.JAM '9' is not a loss reason in Odoo"));
+  EXPECT_THAT(metrics_.render(),
+              Not(HasSubstr("plantbridge_master_data_unresolved_mappings{field=\"work_center\"}")));
 }
 
 TEST_P(OdooMasterDataSyncTest, AReadThatFailsIsUnavailableAndChangesNothing) {

@@ -5,6 +5,7 @@
 // never heard of it, as when the hub is killed at that moment) leaves one record, not two.
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -69,8 +70,14 @@ TEST(OdooOperationParseTest, ErrorsNameTheOperationAndTheParameter) {
   EXPECT_THAT(parseError(R"({"operation":"downtime","work_center_id":1,"loss_id":2,
                              "started_at":"2026-11-22T05:00:00Z","ended_at":"2026-11-22T04:00:00Z"})"),
               HasSubstr("'ended_at' 2026-11-22 04:00:00 is before 'started_at'"));
-  EXPECT_THAT(parseError(R"({"operation":"maintenance.request","name":"x","equipment_id":"1"})"),
+  EXPECT_THAT(parseError(R"({"operation":"maintenance.request","name":"x","equipment_id":"1a"})"),
               HasSubstr("'equipment_id' must be an Odoo record id"));
+  EXPECT_THAT(parseError(R"({"operation":"maintenance.request","name":"x","equipment_id":"0"})"),
+              HasSubstr("'equipment_id' must be an Odoo record id"));
+  // Context values are text: an id rendered from {{context.equipment}} is a string of digits.
+  auto from_context = parseOdooOperation(
+      R"({"operation":"maintenance.request","name":"x","equipment_id":"12"})", "tx-1");
+  EXPECT_TRUE(from_context.isOk()) << from_context.status().toString();
   EXPECT_THAT(parseError(R"({"operation":"downtime","work_center_id":1,"loss_id":2,
                              "started_at":"2026-11-22T05:00:00Z","block":"yes"})"),
               HasSubstr("'block' must be true or false"));
@@ -109,15 +116,15 @@ class OdooOperationsTest : public ::testing::TestWithParam<int> {
     options.api_key_file = key_file;
     const Status st = double_.start(options, dir_.file("double.stderr"));
     ASSERT_TRUE(st.isOk()) << st.toString();
-    TargetConfig c;
-    c.name = "erp";
-    c.kind = kOdooKind;
+    TargetConfig c = double_.targetConfig(key_file);
     c.concurrency = 2;
-    c.odoo.url = double_.url();
-    c.odoo.db = "mfg";
-    c.odoo.user = "admin";
-    c.odoo.api_key_file = key_file;
     c.odoo.timeout = std::chrono::seconds(20);
+    c.odoo.locations = {{"quarantine", {"WH/Quarantine", false}},
+                        {"stock", {"WH/Stock", false}},
+                        {"hold", {"WH/Hold", true}},
+                        {"missing", {"WH/Missing", false}}};
+    c.odoo.picking_types = {{"internal", {"Internal Transfers", "WH"}}};
+    config_ = c;
     auto target = makeOdooTarget(c, clock_, &metrics_);
     ASSERT_TRUE(target.isOk()) << target.status().toString();
     target_ = std::move(target).value();
@@ -141,14 +148,7 @@ class OdooOperationsTest : public ::testing::TestWithParam<int> {
   }
 
   // The double's records of one model (Odoo 18's field names; many2one as ids).
-  json::array records(const std::string& model) {
-    auto state = double_.control("GET", "state?models=" + model);
-    EXPECT_TRUE(state.isOk()) << state.status().toString();
-    if (!state.isOk()) return {};
-    const json::value v = json::parse(*state);
-    const json::value* rows = v.at("models").as_object().if_contains(model);
-    return rows == nullptr ? json::array() : rows->as_array();
-  }
+  json::array records(const std::string& model) { return double_.records(model); }
 
   json::object record(const std::string& model, int64_t id) {
     for (const json::value& r : records(model)) {
@@ -176,6 +176,28 @@ class OdooOperationsTest : public ::testing::TestWithParam<int> {
     return n == nullptr ? 0 : n->to_number<int64_t>();
   }
 
+  // One low-level ORM call (what a person does in Odoo); its result.
+  json::value odoo(const std::string& body) {
+    Transaction tx;
+    tx.id = "tx-person-" + std::to_string(++person_calls_);
+    tx.target = "erp";
+    tx.body = body;
+    const DeliveryResult r = test::deliverAndWait(*target_, tx);
+    EXPECT_EQ(r.kind, Kind::kDelivered) << body << ": " << r.message;
+    return r.kind == Kind::kDelivered ? json::parse(r.message) : json::value();
+  }
+
+  // The quantity of `lot` in `location` (the double's quants).
+  double lotQuantity(int64_t lot, int64_t location) {
+    double sum = 0;
+    for (const json::value& q : records("stock.quant")) {
+      if (field(q.as_object(), "lot_id") == lot && q.at("location_id") == location) {
+        sum += q.at("quantity").to_number<double>();
+      }
+    }
+    return sum;
+  }
+
   void fault(const std::string& spec) {
     const Status st = double_.fault(spec);
     ASSERT_TRUE(st.isOk()) << st.toString();
@@ -185,7 +207,9 @@ class OdooOperationsTest : public ::testing::TestWithParam<int> {
   OdooDoubleProcess double_;
   SystemClock clock_;
   MetricsRegistry metrics_;
+  TargetConfig config_;
   std::unique_ptr<Target> target_;
+  int person_calls_ = 0;
 };
 
 std::string versionName(const ::testing::TestParamInfo<int>& info) {
@@ -494,6 +518,214 @@ TEST_P(OdooOperationsTest, MalformedOperationIsADeadLetterWithoutAnOdooCall) {
   EXPECT_EQ(r.kind, Kind::kReject);
   EXPECT_THAT(r.message, HasSubstr("scrap: 'quantity' is required"));
   EXPECT_EQ(calls("stock.scrap.load"), 0);
+}
+
+// ---- named locations, partial quarantine, lots, stages by name (issue 4) ----
+
+TEST(OdooOperationParseTest, LocationsAreGivenByIdOrByAConfiguredName) {
+  EXPECT_THAT(parseError(R"({"operation":"quarantine","lot_id":1,"location":"quarantine"})"),
+              HasSubstr("quarantine: 'location' 'quarantine' is not a location of the target's "
+                        "`locations` config"));
+  EXPECT_THAT(parseError(R"({"operation":"quarantine","lot_id":1,"location_id":7,"location":"q"})"),
+              HasSubstr("'location' and 'location_id' name the same location: give one of them"));
+  EXPECT_THAT(parseError(R"({"operation":"quarantine","lot_id":1})"),
+              HasSubstr("'location_id' is required (an Odoo record id; or give 'location'"));
+  EXPECT_THAT(parseError(R"({"operation":"quarantine.release","lot_id":1,"location_id":6})"),
+              HasSubstr("'from_location_id' is required"));
+  EXPECT_THAT(parseError(R"({"operation":"quarantine","lot_id":1,"location_id":7,"quantity":2})"),
+              HasSubstr("'picking_type' 'internal' is not a picking type of the target's "
+                        "`picking_types` config"));
+  EXPECT_THAT(
+      parseError(R"({"operation":"quarantine","lot_id":1,"location_id":7,"picking_type":"x"})"),
+      HasSubstr("'picking_type' applies only with 'quantity'"));
+}
+
+TEST(OdooOperationParseTest, ConsumptionLotsAreChecked) {
+  EXPECT_THAT(parseError(R"({"operation":"consumption","production_id":1,"product_id":2,
+                             "quantity":3,"lot_id":4,"lots":[{"lot_id":5,"quantity":3}]})"),
+              HasSubstr("give 'lot_id' or 'lots', not both"));
+  EXPECT_THAT(parseError(R"({"operation":"consumption","production_id":1,"product_id":2,
+                             "quantity":3,"lots":[{"lot_id":5,"quantity":2}]})"),
+              HasSubstr("'quantity' 3 is not the sum of the lots' quantities (2)"));
+  EXPECT_THAT(parseError(R"({"operation":"consumption","production_id":1,"product_id":2,
+                             "lots":[{"lot_id":5,"quantity":2},{"lot_id":5,"quantity":1}]})"),
+              HasSubstr("'lots[1]' names lot 5 a second time"));
+  EXPECT_THAT(parseError(R"({"operation":"consumption","production_id":1,"product_id":2,
+                             "lots":[{"lot":5,"quantity":2}]})"),
+              HasSubstr("'lots[0]' has 'lot', which is neither lot_id nor quantity"));
+  EXPECT_THAT(parseError(R"({"operation":"consumption","production_id":1,"product_id":2,
+                             "lots":[]})"),
+              HasSubstr("'lots' must be a list of"));
+}
+
+TEST(OdooOperationParseTest, StageChangeNamesRequestAndStageOnceEach) {
+  EXPECT_THAT(parseError(R"({"operation":"maintenance.stage","stage_id":3})"),
+              HasSubstr("give 'request_id' (an Odoo id) or 'request_ref'"));
+  EXPECT_THAT(
+      parseError(
+          R"({"operation":"maintenance.stage","request_id":1,"request_ref":"a","stage_id":3})"),
+      HasSubstr("exactly one"));
+  EXPECT_THAT(
+      parseError(R"({"operation":"maintenance.stage","request_id":1,"stage_id":3,"stage":"x"})"),
+      HasSubstr("give 'stage_id' (an Odoo id) or 'stage' (the stage's name), exactly one"));
+}
+
+TEST_P(OdooOperationsTest, NamedLocationsQuarantineAndReleaseTheLot) {
+  EXPECT_THAT(
+      delivered(R"({"operation":"quarantine","lot_id":1,"location":"quarantine"})", "tx-hold"),
+      HasSubstr("lot 1 held: 10 moved to location 7"));
+  EXPECT_EQ(lotQuantity(1, 7), 10.0);
+  EXPECT_THAT(delivered(R"({"operation":"quarantine.release","lot_id":1,
+                            "from_location":"quarantine","location":"stock"})",
+                        "tx-release"),
+              HasSubstr("lot 1 released: 10 moved to location 6"));
+  EXPECT_EQ(lotQuantity(1, 7), 0.0);
+  EXPECT_EQ(lotQuantity(1, 6), 10.0);
+  // Each name was looked up once: the target keeps what it resolved.
+  EXPECT_EQ(calls("stock.location.search_read"), 2);
+}
+
+TEST_P(OdooOperationsTest, AConfiguredLocationIsCreatedOnceUnderItsParent) {
+  const size_t before = records("stock.location").size();
+  fault(R"({"model":"stock.location","method":"load","drop":"after_commit"})");
+  const char* hold = R"({"operation":"quarantine","lot_id":2,"location":"hold"})";
+  EXPECT_EQ(deliver(hold, "tx-hold").kind, Kind::kRetry);
+  EXPECT_THAT(delivered(hold, "tx-hold"), HasSubstr("lot 2 held: 5 moved to location"));
+  ASSERT_EQ(records("stock.location").size(), before + 1) << "one location, not two";
+  const json::object created = records("stock.location").back().as_object();
+  EXPECT_EQ(created.at("complete_name"), "WH/Hold");
+  EXPECT_EQ(created.at("usage"), "internal");
+  EXPECT_EQ(created.at("location_id"), 5);
+  EXPECT_EQ(lotQuantity(2, created.at("id").as_int64()), 5.0);
+  EXPECT_EQ(count("ir.model.data", "name", json::value("location_hold")), 1u);
+}
+
+TEST_P(OdooOperationsTest, ALocationOdooLacksOrHasArchivedIsADeadLetter) {
+  const DeliveryResult missing =
+      deliver(R"({"operation":"quarantine","lot_id":1,"location":"missing"})", "tx-missing");
+  EXPECT_EQ(missing.kind, Kind::kReject);
+  EXPECT_THAT(missing.message, HasSubstr("Odoo has no location 'WH/Missing' "
+                                         "(targets.erp.locations.missing)"));
+  odoo(R"({"model":"stock.location","method":"write","args":[[7],{"active":false}]})");
+  const DeliveryResult archived =
+      deliver(R"({"operation":"quarantine","lot_id":1,"location":"quarantine"})", "tx-arch");
+  EXPECT_EQ(archived.kind, Kind::kReject);
+  EXPECT_THAT(archived.message, HasSubstr("location 'WH/Quarantine' "
+                                          "(targets.erp.locations.quarantine, id 7) is archived"));
+  EXPECT_EQ(calls("stock.quant.relocate.create"), 0);
+}
+
+constexpr const char* kPartialHold =
+    R"({"operation":"quarantine","lot_id":2,"location":"quarantine","quantity":3,
+        "message":"QA hold"})";
+
+TEST_P(OdooOperationsTest, PartialQuarantineMovesThatQuantityOfThatLotByAPicking) {
+  // FIFO would reserve lot 1 (older); the move line is set to lot 2.
+  EXPECT_THAT(delivered(kPartialHold, "tx-part"),
+              HasSubstr("lot 2 held: 3 moved to location 7 by stock.picking"));
+  EXPECT_EQ(lotQuantity(2, 7), 3.0);
+  EXPECT_EQ(lotQuantity(2, 6), 2.0);
+  EXPECT_EQ(lotQuantity(1, 6), 10.0);
+  ASSERT_EQ(count("stock.picking", "origin", json::value("QA hold (plantbridge tx-part)")), 1u);
+  const json::object picking = records("stock.picking").back().as_object();
+  EXPECT_EQ(picking.at("state"), "done");
+  EXPECT_EQ(picking.at("picking_type_id"), 2);
+
+  EXPECT_THAT(delivered(kPartialHold, "tx-part"), HasSubstr("held already"));
+  EXPECT_EQ(calls("stock.picking.button_validate"), 1);
+  EXPECT_EQ(calls("stock.picking.load"), 1);
+  EXPECT_EQ(lotQuantity(2, 7), 3.0);
+}
+
+TEST_P(OdooOperationsTest, PartialQuarantineLostAfterCommitMakesOnePicking) {
+  fault(R"({"model":"stock.picking","method":"load","drop":"after_commit"})");
+  EXPECT_EQ(deliver(kPartialHold, "tx-part").kind, Kind::kRetry);
+  fault(R"({"model":"stock.move","method":"load","drop":"after_commit"})");
+  EXPECT_EQ(deliver(kPartialHold, "tx-part").kind, Kind::kRetry);
+  fault(R"({"model":"stock.picking","method":"button_validate","drop":"after_commit"})");
+  EXPECT_EQ(deliver(kPartialHold, "tx-part").kind, Kind::kRetry);
+  EXPECT_THAT(delivered(kPartialHold, "tx-part"), HasSubstr("held already"));
+  EXPECT_EQ(count("stock.picking", "origin", json::value("QA hold (plantbridge tx-part)")), 1u);
+  EXPECT_EQ(count("stock.move", "product_uom_qty", json::value(3.0)), 1u);
+  EXPECT_EQ(lotQuantity(2, 7), 3.0);
+  EXPECT_EQ(lotQuantity(2, 6), 2.0);
+}
+
+TEST_P(OdooOperationsTest, PartialQuarantineRefusesAnArchivedPickingTypeAndMissingStock) {
+  const DeliveryResult short_stock = deliver(
+      R"({"operation":"quarantine","lot_id":2,"location":"quarantine","quantity":50})", "tx-50");
+  EXPECT_EQ(short_stock.kind, Kind::kReject);
+  EXPECT_THAT(short_stock.message, HasSubstr("lot 2 has 5 available in location 6"));
+  EXPECT_EQ(calls("stock.picking.load"), 0);
+
+  odoo(R"({"model":"stock.picking.type","method":"write","args":[[2],{"active":false}]})");
+  // A fresh target: the first one resolved the type while it was active.
+  auto again = makeOdooTarget(config_, clock_, nullptr);
+  ASSERT_TRUE(again.isOk());
+  target_ = std::move(again).value();
+  const DeliveryResult archived = deliver(kPartialHold, "tx-arch");
+  EXPECT_EQ(archived.kind, Kind::kReject);
+  EXPECT_THAT(archived.message,
+              HasSubstr("picking type 'Internal Transfers' of warehouse WH "
+                        "(targets.erp.picking_types.internal) (id 2) is archived"));
+  EXPECT_THAT(archived.message, HasSubstr("run `plantbridge odoo setup`, or activate it"));
+  EXPECT_EQ(field(record("stock.picking.type", 2), "active"), false) << "runtime changes nothing";
+}
+
+TEST_P(OdooOperationsTest, ConsumptionPutsTheGivenLotsOnTheMoveOnce) {
+  const json::value lots = odoo(R"({"model":"stock.lot","method":"create",
+      "args":[[{"name":"H-1","product_id":2},{"name":"H-2","product_id":2}]]})");
+  ASSERT_TRUE(lots.is_array() && lots.as_array().size() == 2) << lots;
+  const int64_t h1 = lots.as_array()[0].as_int64();
+  const int64_t h2 = lots.as_array()[1].as_int64();
+  const std::string body = R"({"operation":"consumption","production_id":1,"product_id":2,
+      "lots":[{"lot_id":)" +
+                           std::to_string(h1) + R"(,"quantity":4},{"lot_id":)" +
+                           std::to_string(h2) + R"(,"quantity":3}]})";
+  fault(R"({"model":"stock.move.line","method":"load","drop":"after_commit"})");
+  EXPECT_EQ(deliver(body, "tx-lots").kind, Kind::kRetry);
+  EXPECT_THAT(delivered(body, "tx-lots"), HasSubstr("7 of product 2 consumed from 4 of lot"));
+  std::map<int64_t, double> by_lot;
+  for (const json::value& l : records("stock.move.line")) {
+    if (l.at("move_id") != 1) continue;
+    const double q = l.at("quantity").to_number<double>();
+    if (q > 0) {
+      by_lot[field(l.as_object(), "lot_id").is_int64() ? l.at("lot_id").as_int64() : 0] += q;
+      EXPECT_EQ(l.at("picked"), true);
+    }
+  }
+  EXPECT_EQ(by_lot, (std::map<int64_t, double>{{h1, 4.0}, {h2, 3.0}}));
+  EXPECT_EQ(record("stock.move", 1).at("quantity").to_number<double>(), 7.0);
+  const int64_t writes = calls("stock.move.line.write") + calls("stock.move.line.load");
+  EXPECT_THAT(delivered(body, "tx-lots"), HasSubstr("already so"));
+  EXPECT_EQ(calls("stock.move.line.write") + calls("stock.move.line.load"), writes);
+
+  // One lot for the whole quantity: the other line is emptied.
+  delivered(R"({"operation":"consumption","production_id":1,"product_id":2,"quantity":5,
+      "lot_id":)" +
+                std::to_string(h2) + "}",
+            "tx-one-lot");
+  EXPECT_EQ(record("stock.move", 1).at("quantity").to_number<double>(), 5.0);
+}
+
+TEST_P(OdooOperationsTest, StageChangeByRefAndStageName) {
+  const std::string request = R"({"operation":"maintenance.request","ref":"alarm-17",
+      "name":"Vibration alarm","equipment_id":1})";
+  const char* close =
+      R"({"operation":"maintenance.stage","request_ref":"alarm-17","stage":"Repaired"})";
+  const DeliveryResult early = deliver(close, "tx-close-early");
+  EXPECT_EQ(early.kind, Kind::kRetry) << "the request is not loaded yet";
+  EXPECT_THAT(early.message, HasSubstr("'alarm-17' (plantbridge.alarm_2d17) has not been loaded"));
+  delivered(request, "tx-req");
+  EXPECT_THAT(delivered(close, "tx-close"), HasSubstr("moved to stage 3"));
+  ASSERT_EQ(count("maintenance.request", "name", json::value("Vibration alarm")), 1u);
+  EXPECT_EQ(records("maintenance.request").back().at("stage_id"), 3);
+  EXPECT_THAT(delivered(close, "tx-close"), HasSubstr("in stage 3 already"));
+
+  const DeliveryResult unknown = deliver(
+      R"({"operation":"maintenance.stage","request_ref":"alarm-17","stage":"Exploded"})", "tx-x");
+  EXPECT_EQ(unknown.kind, Kind::kReject);
+  EXPECT_THAT(unknown.message, HasSubstr("Odoo has 0 maintenance stages named 'Exploded'"));
 }
 
 }  // namespace

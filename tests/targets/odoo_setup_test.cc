@@ -1,7 +1,7 @@
 // `plantbridge odoo setup` (issue 4, "Changes from Odoo"): the real binary against the Odoo
 // test double as Odoo 18 and 19. The first run creates the automation rules (ODOO18 §9 shape),
 // a second changes nothing, a changed URL is written, --dry-run writes nothing, and a mapped
-// work center Odoo does not have is a problem (exit 1).
+// work center or loss reason Odoo does not have is a problem (exit 1).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -28,6 +28,7 @@ constexpr const char* kKey = "3f1c0a9e5b7d2c4e6f8a1b3d5c7e9f0a2b4c6d8e";
 constexpr const char* kSecret = "hook-0123456789abcdefghijklmn";
 constexpr const char* kProduction = "plantbridge: mrp.production state";
 constexpr const char* kWorkOrder = "plantbridge: mrp.workorder state";
+constexpr const char* kMaintenance = "plantbridge: maintenance.request stage";
 
 struct Rule {
   int64_t id = 0;
@@ -35,6 +36,7 @@ struct Rule {
   std::string trigger;
   std::string url;  // of its webhook action
   size_t webhook_fields = 0;
+  std::vector<int64_t> trigger_fields;  // ir.model.fields ids
 };
 
 class OdooSetupTest : public ::testing::TestWithParam<int> {
@@ -92,6 +94,10 @@ class OdooSetupTest : public ::testing::TestWithParam<int> {
       rule.id = r.at("id").to_number<int64_t>();
       rule.model = model_names[r.at("model_id").to_number<int64_t>()];
       rule.trigger = std::string(r.at("trigger").as_string());
+      if (const auto* ids = r.as_object().if_contains("trigger_field_ids");
+          ids && ids->is_array()) {
+        for (const auto& f : ids->as_array()) rule.trigger_fields.push_back(f.to_number<int64_t>());
+      }
       for (const auto& a : models.at("ir.actions.server").as_array()) {
         const json::value* owner = a.as_object().if_contains("base_automation_id");
         if (owner == nullptr || !owner->is_number() || owner->to_number<int64_t>() != rule.id) {
@@ -103,6 +109,23 @@ class OdooSetupTest : public ::testing::TestWithParam<int> {
         }
       }
       out[std::string(r.at("name").as_string())] = rule;
+    }
+    return out;
+  }
+
+  // "model.field" of each ir.model.fields id.
+  std::vector<std::string> fieldNames(const std::vector<int64_t>& ids) {
+    auto state = double_.control("GET", "state?models=ir.model.fields");
+    EXPECT_TRUE(state.isOk());
+    std::vector<std::string> out;
+    if (!state.isOk()) return out;
+    const json::value v = json::parse(*state);
+    for (int64_t id : ids) {
+      for (const auto& f : v.at("models").at("ir.model.fields").as_array()) {
+        if (f.at("id").to_number<int64_t>() != id) continue;
+        out.push_back(std::string(f.at("model").as_string()) + "." +
+                      std::string(f.at("name").as_string()));
+      }
     }
     return out;
   }
@@ -131,14 +154,14 @@ TEST_P(OdooSetupTest, TheFirstRunCreatesTheRulesAndTheSecondChangesNothing) {
   EXPECT_EQ(first.exit_code, 0) << first.output;
   EXPECT_THAT(first.output, HasSubstr(std::string("created automation rule '") + kProduction));
   EXPECT_THAT(first.output, HasSubstr(std::string("created automation rule '") + kWorkOrder));
-  EXPECT_THAT(first.output, HasSubstr("not created: a rule for maintenance.request"));
+  EXPECT_THAT(first.output, HasSubstr(std::string("created automation rule '") + kMaintenance));
   EXPECT_THAT(first.output, Not(HasSubstr(kSecret))) << "the secret is never printed";
   EXPECT_THAT(first.output, Not(HasSubstr("problem")));
 
   auto created = rules();
-  ASSERT_EQ(created.size(), 2u);
+  ASSERT_EQ(created.size(), 3u);
   const std::string url = std::string("http://127.0.0.1:8080/v1/hooks/odoo/") + kSecret;
-  for (const char* name : {kProduction, kWorkOrder}) {
+  for (const char* name : {kProduction, kWorkOrder, kMaintenance}) {
     const Rule& rule = created[name];
     EXPECT_EQ(rule.trigger, "on_create_or_write") << name;
     EXPECT_EQ(rule.url, url) << name;
@@ -148,16 +171,23 @@ TEST_P(OdooSetupTest, TheFirstRunCreatesTheRulesAndTheSecondChangesNothing) {
   }
   EXPECT_EQ(created[kProduction].model, "mrp.production");
   EXPECT_EQ(created[kWorkOrder].model, "mrp.workorder");
+  EXPECT_EQ(created[kMaintenance].model, "maintenance.request");
+  // Each rule fires when its trigger field changes: state, state, stage_id.
+  EXPECT_EQ(fieldNames(created[kProduction].trigger_fields),
+            std::vector<std::string>{"mrp.production.state"});
+  EXPECT_EQ(fieldNames(created[kMaintenance].trigger_fields),
+            std::vector<std::string>{"maintenance.request.stage_id"});
 
   const int64_t creates = calls("base.automation.create");
   const test::CommandResult second = setup();
   EXPECT_EQ(second.exit_code, 0) << second.output;
   EXPECT_THAT(second.output, HasSubstr(std::string("unchanged automation rule '") + kProduction));
   EXPECT_THAT(second.output, HasSubstr(std::string("unchanged automation rule '") + kWorkOrder));
+  EXPECT_THAT(second.output, HasSubstr(std::string("unchanged automation rule '") + kMaintenance));
   EXPECT_THAT(second.output, Not(HasSubstr("created automation rule")));
   EXPECT_EQ(calls("base.automation.create"), creates);
   EXPECT_EQ(calls("ir.actions.server.write"), 0);
-  EXPECT_EQ(rules().size(), 2u);
+  EXPECT_EQ(rules().size(), 3u);
 }
 
 TEST_P(OdooSetupTest, AChangedUrlIsWrittenToTheExistingRule) {
@@ -171,8 +201,8 @@ TEST_P(OdooSetupTest, AChangedUrlIsWrittenToTheExistingRule) {
                                   "' (id " + std::to_string(before.at(kProduction).id) + ")"));
   EXPECT_THAT(r.output, HasSubstr(std::string("updated url of automation rule '") + kWorkOrder));
   const auto after = rules();
-  ASSERT_EQ(after.size(), 2u) << "updated, not created again";
-  for (const char* name : {kProduction, kWorkOrder}) {
+  ASSERT_EQ(after.size(), 3u) << "updated, not created again";
+  for (const char* name : {kProduction, kWorkOrder, kMaintenance}) {
     EXPECT_EQ(after.at(name).id, before.at(name).id);
     EXPECT_EQ(after.at(name).url,
               std::string("https://plantbridge.example:8443/v1/hooks/odoo/") + kSecret);
@@ -210,7 +240,36 @@ TEST_P(OdooSetupTest, AMappedWorkCenterOdooDoesNotHaveIsAProblem) {
                         "in Odoo"));
   EXPECT_THAT(r.output, HasSubstr("ok: the 2 equipment ids of mappings.assets exist in Odoo"));
   EXPECT_THAT(r.output, HasSubstr("1 problem"));
-  EXPECT_EQ(rules().size(), 2u) << "the rules are set up all the same";
+  EXPECT_EQ(rules().size(), 3u) << "the rules are set up all the same";
+}
+
+TEST_P(OdooSetupTest, AMappedLossReasonOdooDoesNotHaveIsAProblem) {
+  // The seed has loss reasons 1 to 7.
+  config_ = writeConfig(R"(    CNC-07: {work_center: "1", equipment: "1"}
+  reason_codes:
+    JAM: "9"
+    SETUP: "3"
+)");
+  const test::CommandResult r = setup();
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_THAT(r.output,
+              HasSubstr("problem: mappings.reason_codes.JAM '9' is not a loss reason in Odoo "
+                        "(no active mrp.workcenter.productivity.loss 9)"));
+  EXPECT_THAT(r.output, Not(HasSubstr("mappings.reason_codes.SETUP")));
+  EXPECT_THAT(r.output, HasSubstr("ok: the 1 work_center ids of mappings.assets exist in Odoo"));
+  EXPECT_THAT(r.output, HasSubstr("1 problem"));
+  EXPECT_EQ(calls("mrp.workcenter.productivity.loss.search_read"), 1)
+      << "one search_read for all the loss ids";
+}
+
+TEST_P(OdooSetupTest, MappedLossReasonsOdooHasAreOk) {
+  config_ = writeConfig(R"(    CNC-07: {work_center: "1", equipment: "1"}
+  reason_codes: {JAM: "2", SETUP: "3", STOP: "2"}
+)");
+  const test::CommandResult r = setup();
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("ok: the 2 loss ids of mappings.reason_codes exist in Odoo"));
+  EXPECT_THAT(r.output, Not(HasSubstr("problem")));
 }
 
 TEST_P(OdooSetupTest, ADisabledModelGetsNoRule) {
@@ -221,8 +280,21 @@ TEST_P(OdooSetupTest, ADisabledModelGetsNoRule) {
   EXPECT_EQ(r.exit_code, 0) << r.output;
   EXPECT_THAT(r.output, HasSubstr(std::string("skipped automation rule '") + kWorkOrder));
   const auto created = rules();
-  EXPECT_EQ(created.size(), 1u);
+  EXPECT_EQ(created.size(), 2u);
   EXPECT_TRUE(created.contains(kProduction));
+  EXPECT_TRUE(created.contains(kMaintenance));
+}
+
+TEST_P(OdooSetupTest, ADisabledMaintenanceRequestModelGetsNoStageRule) {
+  config_ = writeConfig(R"(    CNC-07: {work_center: "1"}
+)",
+                        "  models:\n    maintenance.request: {enabled: false}\n");
+  const test::CommandResult r = setup();
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr(std::string("skipped automation rule '") + kMaintenance));
+  const auto created = rules();
+  EXPECT_EQ(created.size(), 2u);
+  EXPECT_FALSE(created.contains(kMaintenance));
 }
 
 TEST_P(OdooSetupTest, WithoutAWebhookSecretItIsAUsageError) {

@@ -3,6 +3,9 @@
 // the double's own automation rules post to the receiver on a real HTTP server, the sync
 // re-reads the hinted record after the delay and updates the facts; duplicates collapse into
 // one re-read; a wrong secret reads nothing; a lost webhook is caught by the write_date poll.
+// Maintenance requests: a stage change becomes one maintenance.stage_changed event in the
+// journal (through the hub's own journal sink), however often it is hinted or polled, and
+// again on the next read when the journal refused it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -10,12 +13,15 @@
 
 #include <boost/json.hpp>
 
+#include "connector_sink.h"
+#include "odoo_maintenance_events.h"
 #include "odoo_master_data_fixture.h"
 #include "odoo_orm.h"
 #include "pipeline/pipeline_test_util.h"
 #include "plantbridge/http/router.h"
 #include "plantbridge/http/server.h"
 #include "plantbridge/hub/odoo_webhook.h"
+#include "plantbridge/pipeline/schema_registry.h"
 #include "plantbridge/store/store.h"
 #include "plantbridge/targets/odoo_master_data.h"
 #include "support/http_client.h"
@@ -83,8 +89,9 @@ class OdooWebhookHintTest : public test::OdooMasterDataFixture {
     call(model, "write", json::array{json::array{id}, json::object{{"name", name}}});
   }
   // An automation rule as `plantbridge odoo setup` (and ODOO18 §9) creates it: on create or
-  // write, a webhook action posting `name` and `write_date` to `url`.
-  void addRule(std::string_view model, const std::string& url) {
+  // write (when `trigger` changes, if given), a webhook action posting `name` and `write_date`
+  // to `url`.
+  void addRule(std::string_view model, const std::string& url, const std::string& trigger = {}) {
     OdooOrm orm(*client_, OdooCallMeta{"test", ""});
     auto models = orm.searchRead("ir.model", json::array{json::array{"model", "=", model}}, {"id"});
     ASSERT_TRUE(models && models->size() == 1) << orm.failure().message;
@@ -96,10 +103,19 @@ class OdooWebhookHintTest : public test::OdooMasterDataFixture {
     ASSERT_TRUE(fields && fields->size() == 2) << orm.failure().message;
     json::array field_ids;
     for (const auto& f : *fields) field_ids.push_back(f.at("id"));
+    json::array trigger_ids;
+    if (!trigger.empty()) {
+      auto t = orm.searchRead(
+          "ir.model.fields",
+          json::array{json::array{"model", "=", model}, json::array{"name", "=", trigger}}, {"id"});
+      ASSERT_TRUE(t && t->size() == 1) << orm.failure().message;
+      trigger_ids.push_back(t->at(0).at("id"));
+    }
     create("base.automation",
            {{"name", "plantbridge: " + std::string(model)},
             {"model_id", model_id},
             {"trigger", "on_create_or_write"},
+            {"trigger_field_ids", json::array{json::array{6, 0, trigger_ids}}},
             {"action_server_ids",
              json::array{json::array{0, 0,
                                      json::object{{"name", "POST to plantbridge"},
@@ -134,11 +150,91 @@ class OdooWebhookHintTest : public test::OdooMasterDataFixture {
     return n == nullptr ? 0 : n->to_number<int64_t>();
   }
 
+  // A sync that makes maintenance.stage_changed events, into the store's journal through the
+  // hub's own journal sink (src/app/connector_sink.h), with CNC-07 mapped to equipment 1. The
+  // sink can be made to refuse (over the high-water mark) or to lose its answer after the
+  // journal took the events.
+  void useStageEvents() {
+    // The hub's clock is past the Odoo times of the tests: the journal refuses events from the
+    // future (schemas' max_future_skew).
+    if (clock_.now() < at("2026-11-22T12:00:00Z")) {
+      clock_.advance(at("2026-11-22T12:00:00Z") - clock_.now());
+    }
+    config_.events = {"maintenance.stage_changed"};
+    EventSchema schema;
+    schema.type = "maintenance.stage_changed";
+    schema.payload = {{"request_id", FieldSchema::Type::kInteger, true},
+                      {"stage_id", FieldSchema::Type::kInteger, true},
+                      {"done", FieldSchema::Type::kBoolean, true}};
+    schemas_ =
+        std::make_unique<SchemaRegistry>(std::map<std::string, EventSchema>{{schema.type, schema}});
+    if (sync_) sync_->stop();
+    sync_ = std::make_unique<OdooMasterDataSync>(
+        *client_, *md_, config_,
+        std::vector<AssetMapping>{{"CNC-07", {{"equipment", "1"}, {"work_center", "1"}}}}, clock_,
+        &metrics_);
+    JournalSinkOptions options;
+    options.connector = "odoo:erp";
+    EventSink journal = makeJournalSink(*store_, *schemas_, metrics_, clock_, options);
+    sync_->setEventSink(
+        [this, journal](std::vector<Event>&& events) -> Status {
+          if (refuse_) return Status::resourceExhausted("over the high-water mark (test)");
+          Status s = journal(std::move(events));
+          if (s.isOk() && lose_answer_) {
+            lose_answer_ = false;
+            return Status::unavailable("the answer was lost (test)");
+          }
+          return s;
+        },
+        "plant-1");
+  }
+  int64_t createRequest(const char* name, int64_t equipment) {
+    return create(
+        "maintenance.request",
+        {{"name", name}, {"equipment_id", equipment}, {"maintenance_type", "corrective"}});
+  }
+  void setStage(int64_t request, int64_t stage) {
+    call("maintenance.request", "write",
+         json::array{json::array{request}, json::object{{"stage_id", stage}}});
+  }
+  // Odoo's webhook body for a request (ODOO19 §3.1), posted to the receiver; its answer.
+  std::string postRequestHook(int64_t request) {
+    const std::string body = R"j({"_action": "Send Webhook Notification(#376)", "_id": )j" +
+                             std::to_string(request) +
+                             R"(, "_model": "maintenance.request", "equipment_id": 1, "id": )" +
+                             std::to_string(request) + R"(, "stage_id": 2})";
+    auto http = test::HttpClient::connect("127.0.0.1", server_->port());
+    EXPECT_TRUE(http.isOk());
+    if (!http.isOk()) return {};
+    auto answer = (*http)->post(std::string("/v1/hooks/odoo/") + kSecret, body,
+                                {{"Content-Type", "application/json"}});
+    EXPECT_TRUE(answer.isOk());
+    return answer.isOk() ? std::to_string(answer->status) + " " + answer->body : std::string();
+  }
+  std::vector<Event> journalEvents() {
+    auto records = store_->journal().readAfter(0, 100);
+    EXPECT_TRUE(records.isOk());
+    std::vector<Event> out;
+    if (records.isOk()) {
+      for (const JournalRecord& r : *records) out.push_back(r.event);
+    }
+    return out;
+  }
+  uint64_t journaled(const char* outcome) {
+    return metrics_
+        .counter("plantbridge_connector_events_total", "",
+                 {{"connector", "odoo:erp"}, {"outcome", outcome}})
+        .value();
+  }
+
   uint64_t metric(const char* result) {
     return metrics_.counter("plantbridge_odoo_webhook_hints_total", "", {{"result", result}})
         .value();
   }
 
+  std::unique_ptr<SchemaRegistry> schemas_;
+  bool refuse_ = false;
+  bool lose_answer_ = false;
   std::unique_ptr<OdooWebhookReceiver> receiver_;
   Router router_;
   std::unique_ptr<HttpServer> server_;
@@ -281,6 +377,117 @@ TEST_P(OdooWebhookHintTest, TheSyncThreadRereadsHintedRecordsOnItsOwn) {
   EXPECT_EQ(sync_->hintStats().reread, 1u);
   EXPECT_EQ(valueAt({"work_center", "2"}, "work_center_name", "2026-11-22T10:00:00Z"),
             "Press 2 (threaded)");
+}
+
+}  // namespace
+}  // namespace pb
+
+namespace pb {
+namespace {
+
+TEST_P(OdooWebhookHintTest, AStageChangeIsOneEventDespiteDuplicateHintsAnOverlappingPollARestart) {
+  useStageEvents();
+  const int64_t id = createRequest("Spindle jam", 1);  // 08:00, New Request
+  syncAll();
+  EXPECT_TRUE(journalEvents().empty()) << "the first read is the baseline";
+
+  addRule("maintenance.request", hookUrl(), "stage_id");
+  setOdooClock("2026-11-22 10:00:00");
+  setStage(id, 2);
+  EXPECT_THAT(webhookStatuses(), ::testing::ElementsAre(200));
+  EXPECT_EQ(postRequestHook(id), R"(200 {"status":"duplicate"})");
+  call("maintenance.request", "write",
+       json::array{json::array{id}, json::object{{"priority", "2"}}});
+  EXPECT_EQ(webhookStatuses().size(), 1u) << "the rule fires on stage changes only";
+
+  clock_.advance(kDelay);
+  EXPECT_EQ(sync_->rereadDueHints(), 1u);
+  std::vector<Event> events = journalEvents();
+  ASSERT_EQ(events.size(), 1u);
+  const Event& e = events[0];
+  EXPECT_EQ(e.id, maintenanceStageEventId(id, 2, "2026-11-22 10:00:00"));
+  EXPECT_EQ(e.type, "maintenance.stage_changed");
+  EXPECT_EQ(e.asset, "CNC-07");
+  EXPECT_EQ(e.source, "odoo:erp");
+  EXPECT_EQ(e.site, "plant-1");
+  EXPECT_EQ(e.occurred_at, at("2026-11-22T10:00:00Z")) << "the request's write_date";
+  EXPECT_EQ(e.context, (std::map<std::string, std::string>{
+                           {"equipment", "1"}, {"maintenance_request", std::to_string(id)}}));
+  EXPECT_EQ(json::serialize(e.payload),
+            R"({"request_id":)" + std::to_string(id) +
+                R"(,"name":"Spindle jam","stage_id":2,"stage_name":"In Progress",)"
+                R"("previous_stage_id":1,"done":false,"maintenance_type":"corrective"})");
+
+  // A webhook after the re-read queues another; it and the schedule's overlapping read find
+  // the stage they know: nothing new.
+  EXPECT_EQ(postRequestHook(id), R"(200 {"status":"queued"})");
+  clock_.advance(kDelay);
+  EXPECT_EQ(sync_->rereadDueHints(), 1u);
+  ASSERT_TRUE(sync_->syncModel("maintenance.request").isOk());
+  EXPECT_EQ(journalEvents().size(), 1u);
+
+  // A restart: a new sync on the same store knows the stage from the facts.
+  useStageEvents();
+  syncAll();
+  EXPECT_EQ(journalEvents().size(), 1u);
+  EXPECT_EQ(journaled("accepted"), 1u);
+  EXPECT_EQ(journaled("duplicate"), 0u);
+}
+
+TEST_P(OdooWebhookHintTest, AStageChangeTheJournalRefusesIsMadeAgainByTheNextRead) {
+  useStageEvents();
+  const int64_t id = createRequest("Spindle jam", 1);
+  syncAll();
+  setOdooClock("2026-11-22 10:00:00");
+  setStage(id, 3);  // Repaired: a done stage
+  const Subject request{"maintenance_request", std::to_string(id)};
+
+  // Over the high-water mark: the read fails and the stage is not marked as seen.
+  refuse_ = true;
+  Status s = sync_->syncModel("maintenance.request");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.toString();
+  EXPECT_TRUE(journalEvents().empty());
+  EXPECT_EQ(valueAt(request, "maintenance_stage", "2026-11-22T10:00:00Z"), "1");
+
+  // The journal takes it but the answer is lost: still not marked as seen.
+  refuse_ = false;
+  lose_answer_ = true;
+  s = sync_->syncModel("maintenance.request");
+  EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.toString();
+  EXPECT_EQ(journalEvents().size(), 1u);
+  EXPECT_EQ(valueAt(request, "maintenance_stage", "2026-11-22T10:00:00Z"), "1");
+
+  // The next read makes the same event again: a journal duplicate, not a second event.
+  s = sync_->syncModel("maintenance.request");
+  ASSERT_TRUE(s.isOk()) << s.toString();
+  const std::vector<Event> events = journalEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(journaled("accepted"), 1u);
+  EXPECT_EQ(journaled("duplicate"), 1u);
+  EXPECT_EQ(valueAt(request, "maintenance_stage", "2026-11-22T10:00:00Z"), "3");
+  EXPECT_EQ(events[0].payload.at("done"), true);
+  EXPECT_EQ(events[0].payload.at("stage_name"), "Repaired");
+  EXPECT_EQ(events[0].payload.at("previous_stage_id"), 1);
+}
+
+TEST_P(OdooWebhookHintTest, ALostStageWebhookIsCaughtByThePoll) {
+  useStageEvents();
+  syncAll();
+  // 09:00 a request on unmapped equipment 2 is created and at 09:10 taken into work; no rule,
+  // so no webhook: the next scheduled read finds it.
+  setOdooClock("2026-11-22 09:00:00");
+  const int64_t id = createRequest("Coolant leak", 2);
+  setOdooClock("2026-11-22 09:10:00");
+  setStage(id, 2);
+  ASSERT_TRUE(sync_->syncModel("maintenance.request").isOk());
+  const std::vector<Event> events = journalEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].asset, "") << "equipment 2 is mapped to no asset";
+  EXPECT_EQ(events[0].context.at("equipment"), "2");
+  EXPECT_EQ(events[0].occurred_at, at("2026-11-22T09:10:00Z"));
+  EXPECT_EQ(events[0].payload.at("stage_id"), 2);
+  EXPECT_FALSE(events[0].payload.contains("previous_stage_id"))
+      << "created since the baseline: no stage was known before";
 }
 
 }  // namespace

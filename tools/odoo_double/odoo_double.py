@@ -793,6 +793,8 @@ def compile_term(env, model, term):
     left, op, right = term
     if left in (0, 1) and op == "=" and right == 1:  # TRUE_LEAF / FALSE_LEAF
         return lambda r, v=bool(left): v
+    if op == "child_of":
+        return compile_child_of(env, model, left, right, term)
     if op not in OPERATORS:
         raise value_error(f"Invalid operator {op!r} in {tuple(term)!r}")
     path = str(left).split(".")
@@ -808,6 +810,19 @@ def compile_term(env, model, term):
                 raise env.flavor.invalid_domain_field(current, path[i + 1], tuple(term))
             current = spec["relation"]
     return lambda r: match_path(env, specs, r, op, right)
+
+
+def compile_child_of(env, model, left, right, term):
+    """`field child_of id(s)`: the many2one points at those records or below them (Odoo's
+    hierarchy operator; the double knows stock.location's parent field, location_id)."""
+    spec = env.schema.spec(model, left)
+    if spec is None or spec.get("relation") != "stock.location":
+        raise value_error(f"Invalid leaf {tuple(term)!r}: the double implements child_of for stock.location only")
+    roots = right if isinstance(right, (list, tuple)) else [right]
+    below = set()
+    for root in roots:
+        below |= child_location_ids(env, root)
+    return lambda r: field_value(env, model, r, left) in below
 
 
 def match_path(env, specs, rec, op, right):
@@ -1798,11 +1813,9 @@ def _move_written(env, rec, vals, before):
             env.update("stock.move.line", line["id"], {"picked": rec["picked"]})
 
 
-@hook(ON_WRITE, "stock.move.line")
-def _move_line_written(env, rec, vals, before):
-    if {"quantity", "lot_id", "location_id"} & set(vals):
-        sync_line_reservation(env, rec)
-    move = env.table("stock.move").get(rec.get("move_id"))
+def sync_move_from_lines(env, line):
+    """stock.move.quantity is a stored compute of its lines' quantities (and picked follows them)."""
+    move = env.table("stock.move").get(line.get("move_id"))
     if move and move["state"] not in ("done", "cancel"):
         lines = move_lines(env, move)
         env.update("stock.move", move["id"], {"quantity": sum(l.get("quantity", 0.0) for l in lines),
@@ -1810,9 +1823,17 @@ def _move_line_written(env, rec, vals, before):
         env.update("stock.move", move["id"], {"state": state_for_quantity(env.get("stock.move", move["id"]))})
 
 
+@hook(ON_WRITE, "stock.move.line")
+def _move_line_written(env, rec, vals, before):
+    if {"quantity", "lot_id", "location_id"} & set(vals):
+        sync_line_reservation(env, rec)
+    sync_move_from_lines(env, rec)
+
+
 @hook(ON_CREATE, "stock.move.line")
 def _move_line_created(env, rec):
     sync_line_reservation(env, rec)
+    sync_move_from_lines(env, rec)  # a line created by hand (import/load) counts at once
 
 
 def reserve_move(env, move):

@@ -7,6 +7,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "plantbridge/common/status.h"
@@ -93,11 +94,39 @@ struct AssetMapping {
   std::map<std::string, std::string> fields;  // work_center: "7", equipment: "12", ...
 };
 
+// The code tables (mappings.reason_codes, mappings.defect_codes): what the codes machines
+// report mean in other systems. The map stage adds the mapped value to the event's context.
+struct CodeMappings {
+  // Downtime or scrap reason code (payload.reason_code) -> Odoo loss reason
+  // (mrp.workcenter.productivity.loss id), as context.loss.
+  std::map<std::string, std::string> reason_codes;
+  // Defect code (payload.defect_code) -> root cause class ("surface"), as context.root_cause.
+  std::map<std::string, std::string> defect_codes;
+  // The root cause classes defect_codes may name; empty: any identifier. Checked at load only
+  // (Odoo Community has no model for them).
+  std::vector<std::string> root_cause_classes;
+};
+
 struct DedupeRuleConfig {
   std::string name;
   std::vector<std::string> types;
   std::string key_template;  // e.g. "{{asset}}/{{payload.alarm_code}}"
   Millis window{std::chrono::seconds(60)};
+};
+
+// A route that posts a running total instead of each event's own quantity: per key (say, the
+// manufacturing order), the sum of `of` over every event the route planned so far, rendered as
+// {{running_total}}. Absolute totals make a retry harmless and let a target coalesce the
+// totals of one order that wait behind each other into one write (docs/pipeline.md).
+inline constexpr std::string_view kRunningTotalPlaceholder = "running_total";
+// Placeholders a route adds to its body on top of the event's fields.
+inline bool isRouteValuePlaceholder(std::string_view name) {
+  return name == kRunningTotalPlaceholder;
+}
+
+struct RunningTotalConfig {
+  std::string of;            // a numeric field path, e.g. payload.quantity
+  std::string per_template;  // text template of the key, e.g. {{context.production_id}}
 };
 
 struct RouteConfig {
@@ -108,6 +137,7 @@ struct RouteConfig {
   std::string ordering_key_template;  // default "{{context.work_center}}"
   std::vector<std::string> require;   // fields that must resolve, else exception queue
   std::string body_template;          // JSON with {{...}} placeholders
+  std::optional<RunningTotalConfig> running_total;
 };
 
 struct RetryConfig {
@@ -135,6 +165,19 @@ struct WebhookTargetConfig {
 };
 
 // kind: odoo. See docs/targets/odoo.md.
+// targets.<name>.locations.<name>: an internal stock.location found by its complete name.
+struct OdooLocationConfig {
+  std::string complete_name;  // "WH/Quarantine"
+  // Created (under the complete name's parent, usage internal) when Odoo has none.
+  bool create = false;
+};
+
+// targets.<name>.picking_types.<name>: a stock.picking.type found by its name and warehouse.
+struct OdooPickingTypeConfig {
+  std::string name;       // "Internal Transfers"
+  std::string warehouse;  // the warehouse's code ("WH"); "" when any
+};
+
 struct OdooTargetConfig {
   std::string url;  // http(s)://host[:port][/prefix]; /jsonrpc and /json/2/... go below it
   std::string db;
@@ -149,6 +192,10 @@ struct OdooTargetConfig {
   // Odoo's major version when set (16..99): skips detection and picks the protocol (JSON-RPC
   // below 19, JSON-2 from 19). 0: detected at start-up with common.version.
   int version = 0;
+  // Records the business operations name instead of giving Odoo ids (docs/targets/odoo.md,
+  // "Named locations and picking types"), keyed by the name route bodies use.
+  std::map<std::string, OdooLocationConfig> locations;
+  std::map<std::string, OdooPickingTypeConfig> picking_types;
 };
 
 inline constexpr int kOdooDefaultInFlight = 1000;
@@ -236,6 +283,9 @@ struct MasterDataConfig {
   // The first read of work orders also takes those finished this long ago, so events that
   // arrive late after a restart still find their order.
   Millis history{std::chrono::hours(24 * 7)};
+  // Retention: facts that ended longer ago than this are forgotten (store and cache), at most
+  // once an hour. 0: kept for ever. Events older than this no longer find what was true then.
+  Millis keep{std::chrono::hours(24 * 400)};
   // Inbound Odoo automation webhooks (POST /v1/hooks/odoo/<secret>); empty: no receiver.
   std::string webhook_secret;
   std::string webhook_secret_file;  // where it was read from (re-read on reload)
@@ -243,6 +293,9 @@ struct MasterDataConfig {
   // A hinted record is re-read this long after its webhook (Odoo 18 posts before it commits);
   // further hints for it meanwhile are collapsed into that one re-read.
   Millis webhook_delay{std::chrono::seconds(2)};
+  // Business events the sync makes from what it reads (config_keys::kMasterDataEvents), e.g.
+  // "maintenance.stage_changed"; opt-in, because each needs a schema and a route to matter.
+  std::vector<std::string> events;
   // One entry per model the sync knows (kMasterDataModels), in that order, `every` resolved.
   std::vector<MasterDataModelConfig> models;
 };
@@ -263,6 +316,7 @@ struct Config {
   std::map<std::string, EventSchema> schemas;  // by event type
   std::vector<CounterQualifierConfig> counter_qualifiers;
   std::vector<AssetMapping> asset_mappings;
+  CodeMappings code_mappings;
   std::vector<DedupeRuleConfig> dedupe_rules;
   std::vector<RouteConfig> routes;
   std::vector<TargetConfig> targets;

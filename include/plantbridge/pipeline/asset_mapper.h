@@ -1,6 +1,6 @@
-// Stage 3, map: canonical asset id -> the identifiers other systems use (work_center,
-// equipment, cmms_asset, ...), from the asset_mappings table in config, merged into the
-// event's context. Context the event already carries is never overwritten: the same value is
+// Part of stage 3, map (MapStage): canonical asset id -> the identifiers other systems use
+// (work_center, equipment, cmms_asset, ...), from the asset_mappings table in config, merged into
+// the event's context. Context the event already carries is never overwritten: the same value is
 // fine, a different one parks the event ("context.work_center is '8' on the event but asset
 // 'CNC-07' maps it to '7'"). An asset with no mapping passes (the trace says so); a route that
 // requires a mapped field then parks the event with the reason.

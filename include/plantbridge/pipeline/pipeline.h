@@ -14,10 +14,10 @@
 #include "plantbridge/common/metrics.h"
 #include "plantbridge/common/time.h"
 #include "plantbridge/config/config.h"
-#include "plantbridge/pipeline/asset_mapper.h"
 #include "plantbridge/pipeline/counter_qualifier.h"
 #include "plantbridge/pipeline/deduper.h"
 #include "plantbridge/pipeline/enricher.h"
+#include "plantbridge/pipeline/map_stage.h"
 #include "plantbridge/pipeline/master_data.h"
 #include "plantbridge/pipeline/route_stage.h"
 #include "plantbridge/pipeline/schema_registry.h"
@@ -73,7 +73,7 @@ class Pipeline {
   PipelineMetrics metrics_;
   std::unique_ptr<ValidateStage> validate_;
   std::unique_ptr<CounterQualifier> qualify_;
-  std::unique_ptr<AssetMapper> map_;
+  std::unique_ptr<MapStage> map_;
   std::unique_ptr<Enricher> enrich_;
   std::unique_ptr<Deduper> dedupe_;
   std::unique_ptr<RouteStage> route_;

@@ -9,13 +9,20 @@
 // a placeholder does not render, the body is not valid JSON — the event is parked with every
 // reason ("route count-to-erp: context.work_center is not set (no mapping for asset
 // 'CNC-99')") and no route's transaction is planned, so a later replay plans them all.
+//
+// Running totals: a route with `running_total: {of, per}` keeps, per rendered `per` key, the
+// sum of `of` over the events it planned (stage state "route/<name>/total/<key>", committed
+// with the transaction, so each event is added exactly once) and renders it as
+// {{running_total}}. A replay never changes a total: an event whose transaction live
+// processing planned is skipped by that route (the outbox has it), and one it never planned is
+// parked, since posting it would make the next live total undo it.
 #pragma once
 
 #include <memory>
 #include <vector>
 
 #include "plantbridge/config/config.h"
-#include "plantbridge/pipeline/asset_mapper.h"
+#include "plantbridge/pipeline/map_stage.h"
 #include "plantbridge/pipeline/stage.h"
 #include "plantbridge/pipeline/template.h"
 
@@ -25,10 +32,11 @@ class RouteStage final : public Stage {
  public:
   // Checks every route (name set and unique, target set, match and require keys are field
   // paths, templates parse) and adds all problems to `errors` (key "routes.<name>.<field>");
-  // null if there was any. `mapper` (may be null) explains unmapped context in reasons and
-  // must outlive the stage.
+  // null if there was any. `mapper` (may be null) explains unmapped context in reasons ("no
+  // mapping for asset 'CNC-99'", "reason code 'XYZ' is not in mappings.reason_codes") and must
+  // outlive the stage.
   static std::unique_ptr<RouteStage> create(const std::vector<RouteConfig>& routes,
-                                            const AssetMapper* mapper,
+                                            const MapStage* mapper,
                                             std::vector<ConfigError>& errors);
   std::string_view name() const override { return "route"; }
   Result<StageOutcome> apply(Event& event, StageContext& ctx) const override;
@@ -40,14 +48,23 @@ class RouteStage final : public Stage {
     RouteConfig config;
     Template ordering_key;  // empty: the default
     Template body;
+    Template total_per;  // running_total.per
   };
-  RouteStage(std::vector<Route> routes, const AssetMapper* mapper)
+  // What a running-total route adds for this event: the state to commit and the body value.
+  struct TotalStep {
+    std::string state_key;
+    std::string new_total;  // JSON number text
+    Template::Values values;
+  };
+  // The route's new running total with `event` added (live), or why not (a problem text).
+  Result<TotalStep> addToTotal(const Route& route, const Event& event, StageContext& ctx) const;
+  RouteStage(std::vector<Route> routes, const MapStage* mapper)
       : routes_(std::move(routes)), mapper_(mapper) {}
   bool matches(const Route& route, const Event& event) const;
   std::string explainMissing(const Event& event, const std::string& field) const;
 
   std::vector<Route> routes_;
-  const AssetMapper* mapper_;
+  const MapStage* mapper_;
 };
 
 }  // namespace pb

@@ -70,6 +70,9 @@ class BatchState {
   // True if `key` is recorded and not expired at `at`, in the overlay or (if `consult_store`)
   // in the store.
   Result<bool> dedupeKeySeen(const std::string& key, TimePoint at, bool consult_store = true);
+  // True if the store's outbox has the transaction (false without a store).
+  Result<bool> transactionCommitted(const std::string& id);
+
   // Records a dedupe key in the overlay and, in live mode, in `step` for the commit.
   void addDedupeKey(StepResult& step, std::string key, TimePoint expires_at);
 

@@ -52,6 +52,11 @@ class StoredMasterData final : public MasterData {
   // Answers how many rows were written (inserted, closed or removed).
   Result<size_t> replaceFrom(const std::vector<FactHistory>& changes);
 
+  // Retention: removes every record that ended at or before `cutoff` (store first, then the
+  // cache; on failure neither changed). Records still valid, or valid after `cutoff`, stay, so
+  // an event from after `cutoff` is enriched as before. Answers how many rows were removed.
+  Result<size_t> forgetEndedBefore(TimePoint cutoff);
+
   // The records of (subject, key), oldest first.
   std::vector<MasterDataRecord> history(const Subject& subject, const std::string& key) const;
   // The record of (subject, key) that started last, if any.

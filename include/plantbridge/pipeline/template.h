@@ -3,7 +3,8 @@
 // Placeholders: {{id}} {{type}} {{asset}} {{site}} {{source}} {{occurred_at}}
 // {{received_at}} {{correlation_id}} {{causation_id}} {{schema_version}} {{context.<key>}}
 // {{payload}} (the whole payload) {{payload.<a>[.<b>...]}} (nested; array elements by index)
-// {{event}} (the whole canonical event). A trailing '?' ({{payload.note?}}) marks the
+// {{event}} (the whole canonical event), and values the caller adds for one rendering
+// ({{running_total}}, a route's; config.h). A trailing '?' ({{payload.note?}}) marks the
 // placeholder optional; any other placeholder whose field is not set (missing, null or "")
 // makes rendering fail, so nothing is ever rendered half-formed.
 //
@@ -23,6 +24,7 @@
 #pragma once
 
 #include <boost/json/value.hpp>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,9 +45,13 @@ class Template {
   // "unknown placeholder '{{payload..x}}' at offset 12: empty path segment".
   static Result<Template> parse(std::string_view text, TemplateSyntax syntax);
 
-  // Renders against `event`. Fails with InvalidArgument naming every required field that is
-  // not set ("context.order is not set"), or if a JSON rendering is not valid JSON.
-  Result<std::string> render(const Event& event) const;
+  // Values added to one rendering by name, e.g. {"running_total": 42}.
+  using Values = std::map<std::string, boost::json::value, std::less<>>;
+
+  // Renders against `event` (and `values`, which may be null). Fails with InvalidArgument naming
+  // every required field that is not set ("context.order is not set"), or if a JSON rendering
+  // is not valid JSON.
+  Result<std::string> render(const Event& event, const Values* values = nullptr) const;
 
   bool empty() const { return segments_.empty(); }
   const std::string& source() const { return source_; }

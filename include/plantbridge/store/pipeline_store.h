@@ -67,6 +67,9 @@ class PipelineStore {
   virtual Result<std::optional<std::string>> getState(const std::string& key) = 0;
   // True if `key` was recorded and has not expired at `now`.
   virtual Result<bool> dedupeKeySeen(const std::string& key, TimePoint now) = 0;
+  // True if the outbox has a transaction with this id (a replay asks whether live processing
+  // planned it).
+  virtual Result<bool> hasTransaction(const std::string& id) = 0;
 
   virtual Result<std::vector<StageTrace>> traceOf(const std::string& event_id) = 0;
   virtual Result<std::vector<ExceptionEntry>> exceptions(size_t limit) = 0;

@@ -1,6 +1,6 @@
 // The Odoo master-data sync (docs/targets/odoo.md, "Master data"): reads Odoo's work centers,
-// products, lots, equipment, loss reasons, locations, maintenance teams and stages, and open
-// manufacturing and work orders on a schedule per model, and writes them as facts with
+// products, lots, equipment, loss reasons, locations, maintenance teams, stages and requests,
+// and open manufacturing and work orders on a schedule per model, and writes them as facts with
 // validity intervals into the store-backed master data that the enrich stage reads.
 //
 // Facts (subject kind(id) -> context key):
@@ -17,6 +17,9 @@
 //   location(id) -> location_name (complete_name)
 //   maintenance_team(id) -> maintenance_team_name
 //   maintenance_stage(id) -> maintenance_stage_name, maintenance_stage_done
+//   maintenance_request(id) -> maintenance_request_name, maintenance_stage, equipment,
+//        maintenance_type, maintenance_priority, maintenance_schedule_date,
+//        maintenance_close_date, maintenance_kanban_state, maintenance_request_done
 // Record attributes are valid from the record's create_date; a change closes the old value
 // and opens the new one at the record's write_date.
 //
@@ -27,6 +30,13 @@
 // read, except that it never moves the model's write_date watermark: the scheduled incremental
 // read (with its overlap) stays the fallback that catches lost or rolled-back webhooks.
 //
+// Events (docs/targets/odoo.md, "Maintenance stage changes"): with master_data.events listing
+// maintenance.stage_changed and a sink set, a read (scheduled or hinted) that finds a request in
+// another stage than its maintenance_stage fact hands a maintenance.stage_changed event to the
+// sink before it writes the facts; when the sink refuses, the read fails and writes nothing, so
+// the next read sees the change again. Event ids are derived from (request, stage,
+// write_date): reading a change twice gives a journal duplicate, not a second event.
+//
 // Thread-safety: syncModel/syncDue/rereadDueHints are for one thread at a time (the sync's own
 // thread once start() ran, or a test); hint(), hintStats(), waitForRereads() and
 // mappingProblems() may be called from any thread.
@@ -34,6 +44,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -48,22 +59,35 @@
 #include "plantbridge/common/status.h"
 #include "plantbridge/common/time.h"
 #include "plantbridge/config/config.h"
+#include "plantbridge/model/event.h"
 #include "plantbridge/pipeline/stored_master_data.h"
 #include "plantbridge/targets/odoo.h"
+#include "plantbridge/targets/odoo_mapped_ids.h"
 
 namespace pb {
+
+// Where the sync puts the business events it makes: the contract of a connector's EventSink
+// (connectors/connector.h), and the hub passes the same journal sink (schema check, high-water
+// mark). Ok: durable, or rejected by its schema (logged); an error: nothing is known durable.
+using MasterDataEventSink = std::function<Status(std::vector<Event>&& events)>;
 
 class OdooMasterDataSync {
  public:
   // `client`, `master_data`, `clock` and `metrics` (may be null) must outlive the sync.
-  // `mappings` (config mappings.assets) are checked against Odoo after the first read of work
-  // centers and equipment.
+  // The ids `mappings` (config mappings.assets) and `codes` (mappings.reason_codes) map to
+  // Odoo records (odoo_mapped_ids.h) are checked against Odoo after the first full read of
+  // their model (work centers, equipment, loss reasons).
   OdooMasterDataSync(OdooClient& client, StoredMasterData& master_data, MasterDataConfig config,
                      std::vector<AssetMapping> mappings, const Clock& clock,
-                     MetricsRegistry* metrics);
+                     MetricsRegistry* metrics, const CodeMappings& codes = {});
   ~OdooMasterDataSync();
   OdooMasterDataSync(const OdooMasterDataSync&) = delete;
   OdooMasterDataSync& operator=(const OdooMasterDataSync&) = delete;
+
+  // Before start(): where maintenance.stage_changed events go (when master_data.events lists it),
+  // and the site they carry. Without a sink no events are made; the facts are written all the
+  // same.
+  void setEventSink(MasterDataEventSink sink, std::string site);
 
   // Reads one model now: in full the first time, by write_date afterwards. Unavailable when
   // Odoo could not be asked (the next run tries again), InvalidArgument for an answer that
@@ -117,17 +141,27 @@ class OdooMasterDataSync {
                         std::optional<int64_t> only_id = std::nullopt);
   Status syncWorkOrders(ModelState& state, std::optional<int64_t> only_id = std::nullopt);
   std::optional<std::chrono::steady_clock::time_point> nextHintDue() const;
+  // Retention (MasterDataConfig::keep), at most once an hour.
+  void forgetOldFacts(std::chrono::steady_clock::time_point now);
 
-  void checkMappings(std::string_view field, const std::set<std::string>& known);
+  void checkMappings(const OdooMappedKind& kind, const std::set<std::string>& known);
+  // Hands the stage changes of one read to the sink; the read's facts wait for its answer.
+  Status emitEvents(std::string_view model, std::vector<Event>&& events);
   void run();
 
   OdooClient& client_;
   StoredMasterData& master_data_;
   const MasterDataConfig config_;
   const std::vector<AssetMapping> mappings_;
+  // The ids of mappings_ and of the code mappings that name Odoo records.
+  const std::vector<OdooMappedId> mapped_ids_;
+  std::map<std::string, std::string> asset_by_equipment_;  // from mappings_, first one wins
+  MasterDataEventSink event_sink_;                         // unset: no events
+  std::string event_site_;
   const Clock& clock_;
   MetricsRegistry* metrics_;
   std::map<std::string, ModelState, std::less<>> models_;
+  std::chrono::steady_clock::time_point next_retention_{};
   std::map<int64_t, WorkOrder> work_orders_;  // in progress, or ended within `history`
 
   mutable std::mutex mutex_;  // problems_, stop_, hints_, hint_stats_

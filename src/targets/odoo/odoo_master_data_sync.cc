@@ -9,6 +9,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "odoo_maintenance_events.h"
 #include "odoo_orm.h"
 
 namespace pb {
@@ -51,12 +52,26 @@ const std::vector<AttributeSpec>& attributeSpecs() {
        "maintenance_stage",
        "id",
        {{"name", "maintenance_stage_name"}, {"done", "maintenance_stage_done"}}},
+      // Field names as in Odoo 18; all of them are the same in 19 (ODOO19 §4.2, Appendix B).
+      {"maintenance.request",
+       "maintenance_request",
+       "id",
+       {{"name", "maintenance_request_name"},
+        {"stage_id", "maintenance_stage"},
+        {"equipment_id", "equipment"},
+        {"maintenance_type", "maintenance_type"},
+        {"priority", "maintenance_priority"},
+        {"schedule_date", "maintenance_schedule_date"},
+        {"close_date", "maintenance_close_date"},
+        {"kanban_state", "maintenance_kanban_state"},
+        {"done", "maintenance_request_done"}}},
       {"mrp.production", "order", "name", {{"id", "production_id"}, {"product_id", "product"}}},
   };
   return specs;
 }
 
 constexpr std::string_view kWorkOrders = "mrp.workorder";
+constexpr std::string_view kMaintenanceRequests = "maintenance.request";
 // Records with a queued re-read at most; more hints are refused until the queue drains.
 constexpr size_t kMaxQueuedHints = 10000;
 constexpr std::string_view kHintsHelp =
@@ -109,14 +124,27 @@ Status readFailed(std::string_view model, const OdooOrm& orm) {
 
 OdooMasterDataSync::OdooMasterDataSync(OdooClient& client, StoredMasterData& master_data,
                                        MasterDataConfig config, std::vector<AssetMapping> mappings,
-                                       const Clock& clock, MetricsRegistry* metrics)
+                                       const Clock& clock, MetricsRegistry* metrics,
+                                       const CodeMappings& codes)
     : client_(client),
       master_data_(master_data),
       config_(std::move(config)),
       mappings_(std::move(mappings)),
+      mapped_ids_(odooMappedIds(mappings_, codes)),
       clock_(clock),
       metrics_(metrics) {
   for (const MasterDataModelConfig& m : config_.models) models_[m.model].config = m;
+  for (const AssetMapping& mapping : mappings_) {
+    auto equipment = mapping.fields.find("equipment");
+    if (equipment != mapping.fields.end()) {
+      asset_by_equipment_.emplace(equipment->second, mapping.asset);  // the first one wins
+    }
+  }
+}
+
+void OdooMasterDataSync::setEventSink(MasterDataEventSink sink, std::string site) {
+  event_sink_ = std::move(sink);
+  event_site_ = std::move(site);
 }
 
 OdooMasterDataSync::~OdooMasterDataSync() { stop(); }
@@ -170,6 +198,14 @@ Status OdooMasterDataSync::syncAttributes(std::string_view model, ModelState& st
     domain.emplace_back("|");
     domain.emplace_back(json::array{"state", "in", stringArray(kOpenProductionStates)});
     domain.emplace_back(json::array{"date_finished", ">=", json::string(odooDatetime(since))});
+  } else if (model == kMaintenanceRequests) {
+    // Open requests (their stage is not a done one), and those closed within `history`
+    // (close_date is a date: ODOO18 §6, fields/maintenance.request.json).
+    const TimePoint since = clock_.now() - std::chrono::duration_cast<Micros>(config_.history);
+    domain.emplace_back("|");
+    domain.emplace_back(json::array{"stage_id.done", "=", false});
+    domain.emplace_back(
+        json::array{"close_date", ">=", json::string(odooDatetime(since).substr(0, 10))});
   }
 
   OdooOrm orm(client_, OdooCallMeta{"master-data." + std::string(model), ""});
@@ -179,6 +215,12 @@ Status OdooMasterDataSync::syncAttributes(std::string_view model, ModelState& st
   std::vector<FactHistory> changes;
   std::set<std::string> known;
   std::string watermark = state.watermark;
+  // Stage changes, judged against the facts before this read writes its own.
+  const bool stage_events = model == kMaintenanceRequests && event_sink_ &&
+                            std::find(config_.events.begin(), config_.events.end(),
+                                      kMaintenanceStageChanged) != config_.events.end();
+  const MaintenanceEventOrigin origin{event_site_, "odoo:" + config_.source, &asset_by_equipment_};
+  std::vector<Event> events;
   for (const json::value& v : *records) {
     if (!v.is_object()) continue;
     const json::object& record = v.as_object();
@@ -193,6 +235,12 @@ Status OdooMasterDataSync::syncAttributes(std::string_view model, ModelState& st
                                      ": write_date is not an Odoo datetime");
     }
     if (write_date.as_string() > watermark) watermark = std::string(write_date.as_string());
+    if (stage_events) {
+      // Until the model's first full read, a request without a stage fact is the baseline.
+      if (auto event = maintenanceStageEvent(record, master_data_, !state.synced, origin)) {
+        events.push_back(std::move(*event));
+      }
+    }
     const Subject subject{std::string(spec.kind), subject_id};
     for (const auto& [field, key] : spec.fields) {
       const std::string value = factValue(odooField(record, field));
@@ -213,6 +261,7 @@ Status OdooMasterDataSync::syncAttributes(std::string_view model, ModelState& st
       changes.push_back({subject, key_text, from, std::move(intervals)});
     }
   }
+  if (!events.empty()) PB_RETURN_IF_ERROR(emitEvents(model, std::move(events)));
   auto written = master_data_.replaceFrom(changes);
   if (!written) return written.status();
   spdlog::debug("master data: {} {} read: {} records, {} rows written", model,
@@ -223,8 +272,9 @@ Status OdooMasterDataSync::syncAttributes(std::string_view model, ModelState& st
   state.watermark = watermark;
   if (full) {
     state.synced = true;
-    if (model == "mrp.workcenter") checkMappings("work_center", known);
-    if (model == "maintenance.equipment") checkMappings("equipment", known);
+    for (const OdooMappedKind& kind : kOdooMappedKinds) {
+      if (kind.model == model) checkMappings(kind, known);
+    }
   }
   return Status::ok();
 }
@@ -358,25 +408,45 @@ Status OdooMasterDataSync::syncWorkOrders(ModelState& state, std::optional<int64
   return Status::ok();
 }
 
-void OdooMasterDataSync::checkMappings(std::string_view field, const std::set<std::string>& known) {
+Status OdooMasterDataSync::emitEvents(std::string_view model, std::vector<Event>&& events) {
+  const size_t count = events.size();
+  std::vector<std::string> lines;
+  lines.reserve(count);
+  for (const Event& e : events) {
+    lines.push_back(std::string(model) + " " + e.context.at("maintenance_request") +
+                    " moved to stage " + std::to_string(e.payload.at("stage_id").as_int64()) +
+                    " (" + std::string(e.payload.at("stage_name").as_string()) + "): event " +
+                    e.id + " " + std::string(kMaintenanceStageChanged));
+  }
+  if (Status s = event_sink_(std::move(events)); !s.isOk()) {
+    // Nothing of this read is written: the facts would mark the stages as seen.
+    return Status::unavailable("master data: " + std::to_string(count) + " " +
+                               std::string(kMaintenanceStageChanged) +
+                               " events not journaled, read again next time: " + s.toString());
+  }
+  for (const std::string& line : lines) spdlog::info("master data: {}", line);
+  return Status::ok();
+}
+
+void OdooMasterDataSync::checkMappings(const OdooMappedKind& kind,
+                                       const std::set<std::string>& known) {
   std::vector<std::string> problems;
-  for (const AssetMapping& mapping : mappings_) {
-    auto it = mapping.fields.find(std::string(field));
-    if (it == mapping.fields.end() || known.contains(it->second)) continue;
-    problems.push_back("mappings.assets." + mapping.asset + "." + std::string(field) + " '" +
-                       it->second + "' is not " +
-                       (field == "work_center" ? "a work center" : "an equipment") + " in Odoo");
+  for (const OdooMappedId& mapped : mapped_ids_) {
+    if (mapped.field != kind.field || known.contains(mapped.id)) continue;
+    problems.push_back(odooMappedIdMissing(kind, mapped));
     spdlog::warn("master data: {}", problems.back());
   }
+  const std::string field(kind.field);
   if (metrics_ != nullptr) {
     metrics_
         ->gauge("plantbridge_master_data_unresolved_mappings",
-                "Mapped ids (mappings.assets) that Odoo does not have, per field.",
-                {{"field", std::string(field)}})
+                "Mapped ids (mappings.assets, mappings.reason_codes) that Odoo does not have, "
+                "per field.",
+                {{"field", field}})
         .set(static_cast<double>(problems.size()));
   }
   std::lock_guard lock(mutex_);
-  problems_[std::string(field)] = std::move(problems);
+  problems_[field] = std::move(problems);
 }
 
 std::vector<std::string> OdooMasterDataSync::mappingProblems() const {
@@ -492,6 +562,22 @@ void OdooMasterDataSync::syncDue() {
                    s.toString());
     }
     state.next_due = now + m.every;
+  }
+  forgetOldFacts(now);
+}
+
+void OdooMasterDataSync::forgetOldFacts(std::chrono::steady_clock::time_point now) {
+  if (config_.keep.count() == 0 || now < next_retention_) return;
+  next_retention_ = now + std::chrono::hours(1);
+  auto removed = master_data_.forgetEndedBefore(clock_.now() - config_.keep);
+  if (!removed.isOk()) {
+    spdlog::warn(
+        "master data: forgetting facts older than `keep` failed, trying again in an "
+        "hour: {}",
+        removed.status().toString());
+  } else if (*removed > 0) {
+    spdlog::info("master data: forgot {} facts that ended more than {} h ago (keep)", *removed,
+                 std::chrono::duration_cast<std::chrono::hours>(config_.keep).count());
   }
 }
 

@@ -15,7 +15,9 @@
 
 #include <boost/json/object.hpp>
 
+#include "odoo_move_lines.h"
 #include "odoo_orm.h"
+#include "odoo_references.h"
 #include "plantbridge/common/status.h"
 #include "plantbridge/dispatch/target.h"
 
@@ -37,19 +39,37 @@ struct OdooOperation {
 bool isOdooOperationBody(std::string_view body);
 
 // Parses an operation body. `key` is the transaction's id. InvalidArgument naming the
-// parameter that is missing or wrong.
-Result<OdooOperation> parseOdooOperation(std::string_view body, std::string_view key);
+// parameter that is missing or wrong. `references` are the target's named records (null: no
+// names are known); the operation keeps the pointer, so they must outlive it.
+Result<OdooOperation> parseOdooOperation(std::string_view body, std::string_view key,
+                                         OdooReferences* references = nullptr);
 
 // The operation names, for error messages and docs.
 std::string_view odooOperationNames();
 
 // ---- for the operation files ----
 
+// A location given by its Odoo id or by a name of the target's `locations` config.
+struct LocationParam {
+  int64_t id = 0;
+  std::string name;
+  bool given() const { return id != 0 || !name.empty(); }
+  std::string describe() const { return name.empty() ? std::to_string(id) : "'" + name + "'"; }
+};
+
+// The location's id: the given one, or the named one resolved (and created when configured
+// so) through `references`. Named locations must be internal (usage internal).
+std::optional<int64_t> resolveLocation(OdooOrm& orm, OdooReferences* references,
+                                       const LocationParam& location);
+
 // Typed access to an operation's parameters; errors name the parameter.
 class OperationParams {
  public:
-  OperationParams(std::string_view operation, const boost::json::object& body)
-      : operation_(operation), body_(body) {}
+  OperationParams(std::string_view operation, const boost::json::object& body,
+                  OdooReferences* references = nullptr)
+      : operation_(operation), body_(body), references_(references) {}
+
+  OdooReferences* references() const { return references_; }
 
   // A positive integer (an Odoo record id).
   Result<int64_t> id(std::string_view name) const;
@@ -66,6 +86,14 @@ class OperationParams {
   // "" when absent and not required.
   Result<std::string> datetime(std::string_view name, bool required) const;
   Result<bool> flag(std::string_view name, bool fallback) const;
+  // A location as `id_key` (an Odoo id) or `name_key` (a name of the target's `locations`),
+  // never both; not given() when absent and not required.
+  Result<LocationParam> location(std::string_view id_key, std::string_view name_key,
+                                 bool required) const;
+  // A list of {"lot_id": <id>, "quantity": <q > 0>}, each lot once; empty when absent.
+  Result<std::vector<OdooLotQuantity>> lots(std::string_view name) const;
+  // A name of the target's `picking_types`; `fallback` when absent.
+  Result<std::string> pickingType(std::string_view name, std::string fallback) const;
   // Parameters not in `known` are an error (a typo would otherwise be silently ignored).
   Status onlyKnown(std::initializer_list<std::string_view> known) const;
 
@@ -74,6 +102,7 @@ class OperationParams {
 
   std::string operation_;
   const boost::json::object& body_;
+  OdooReferences* references_;
 };
 
 Result<OdooOperation> parseDowntimeOperation(const OperationParams& p, const std::string& key);

@@ -14,7 +14,11 @@ namespace pb {
 namespace json = boost::json;
 
 std::string odooExternalId(std::string_view key, std::string_view suffix) {
-  std::string out = "plantbridge.";
+  return "plantbridge." + odooEscapedKey(key) + std::string(suffix);
+}
+
+std::string odooEscapedKey(std::string_view key) {
+  std::string out;
   for (const char c : key) {
     const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
     if (alnum) {
@@ -25,7 +29,6 @@ std::string odooExternalId(std::string_view key, std::string_view suffix) {
       out += fmt::format("_{:02x}", static_cast<unsigned char>(c));
     }
   }
-  out += suffix;
   return out;
 }
 
@@ -178,9 +181,10 @@ std::optional<json::object> OdooOrm::readOne(std::string_view model, int64_t id,
 
 std::optional<json::array> OdooOrm::searchRead(std::string_view model, json::array domain,
                                                const std::vector<std::string>& fields,
-                                               int64_t limit) {
+                                               int64_t limit, json::object context) {
   json::object kwargs{{"fields", json::array(fields.begin(), fields.end())}};
   if (limit > 0) kwargs["limit"] = limit;
+  if (!context.empty()) kwargs["context"] = std::move(context);
   auto answer = call(model, "search_read", json::array{std::move(domain)}, kwargs);
   if (!answer) return std::nullopt;
   if (!answer->is_array()) {

@@ -26,6 +26,8 @@ namespace pb {
 // other than [A-Za-z0-9] escaped ('_' as "__", others as "_" and two hex digits) so that two
 // keys never share an id, and `suffix` ("-lot") after it for a second record of one key.
 std::string odooExternalId(std::string_view key, std::string_view suffix = {});
+// The key escaped as odooExternalId escapes it, without the module.
+std::string odooEscapedKey(std::string_view key);
 
 // "2026-11-22 05:37:17": Odoo's naive UTC datetime.
 std::string odooDatetime(TimePoint at);
@@ -81,10 +83,11 @@ class OdooOrm {
   std::optional<boost::json::object> readOne(std::string_view model, int64_t id,
                                              const std::vector<std::string>& fields);
 
-  // search_read(domain, fields).
+  // search_read(domain, fields), in `context` when given ({"active_test": false} finds
+  // archived records too).
   std::optional<boost::json::array> searchRead(std::string_view model, boost::json::array domain,
                                                const std::vector<std::string>& fields,
-                                               int64_t limit = 0);
+                                               int64_t limit = 0, boost::json::object context = {});
 
  private:
   OdooClient& client_;

@@ -10,9 +10,10 @@ namespace {
 class OdooTarget final : public Target {
  public:
   OdooTarget(std::string name, std::unique_ptr<OdooClient> client, size_t concurrency,
-             MetricsRegistry* metrics)
+             const OdooTargetConfig& config, MetricsRegistry* metrics)
       : name_(std::move(name)),
         client_(std::move(client)),
+        references_(name_, config),
         executor_(*client_, concurrency, name_, metrics) {}
 
   ~OdooTarget() override { shutdown(); }
@@ -21,7 +22,7 @@ class OdooTarget final : public Target {
 
   void deliverAsync(const Transaction& tx, DeliveryCallback done) override {
     if (isOdooOperationBody(tx.body)) {
-      auto op = parseOdooOperation(tx.body, tx.id);
+      auto op = parseOdooOperation(tx.body, tx.id, &references_);
       if (!op.isOk()) {
         done(DeliveryResult::reject("the transaction body is not a valid operation: " +
                                     op.status().message()));
@@ -53,6 +54,8 @@ class OdooTarget final : public Target {
  private:
   const std::string name_;
   std::unique_ptr<OdooClient> client_;
+  // Before the executor: its running operations use it until the executor is shut down.
+  OdooReferences references_;
   OdooOperationExecutor executor_;
 };
 
@@ -63,8 +66,9 @@ Result<std::unique_ptr<Target>> makeOdooTarget(const TargetConfig& config, const
                                                OdooClientOptions options) {
   auto client = makeOdooClient(config, clock, metrics, options);
   if (!client.isOk()) return client.status();
-  auto target = std::make_unique<OdooTarget>(config.name, std::move(client).value(),
-                                             static_cast<size_t>(config.concurrency), metrics);
+  auto target =
+      std::make_unique<OdooTarget>(config.name, std::move(client).value(),
+                                   static_cast<size_t>(config.concurrency), config.odoo, metrics);
   // Detect the version and log in now, so both show in the log and /metrics at start-up. A
   // failure is logged by the client and tried again by the first delivery.
   target->client().connectAsync([](const Result<OdooServerInfo>&) {});
