@@ -80,6 +80,40 @@ TEST_F(ReplayerTest, ReplayAfterAConfigFixPlansTheParkedEventAndUnparksIt) {
   EXPECT_EQ((*tx)->tx.ordering_key, "9");
 }
 
+// Running totals (docs/pipeline.md): live processing adds each count once; a replay (against
+// the real store's outbox) neither adds again nor posts a count live processing never added.
+TEST_F(ReplayerTest, ReplayNeverMovesARunningTotal) {
+  RouteConfig totals;
+  totals.name = "total-to-erp";
+  totals.types = {"production.count"};
+  totals.target = "erp";
+  totals.running_total = RunningTotalConfig{"payload.quantity", "{{context.work_center}}"};
+  totals.body_template = R"({"wc": {{context.work_center}}, "total": {{running_total}}})";
+  Config config = test::plantConfig();
+  config.routes.push_back(totals);
+  usePipeline(config);
+  append({productionCount("c1", 12, "2026-11-22T10:00:00Z"),
+          productionCount("c2", 3, "2026-11-22T10:01:00Z"),
+          productionCount("c3", 5, "2026-11-22T10:02:00Z", "CNC-99")});
+  runLive();
+  EXPECT_EQ(**store_->pipeline().getState("route/total-to-erp/total/7"), "15");
+  ASSERT_TRUE(store_->pipeline().exceptionOf("c3")->has_value());
+
+  // The parked count's machine gets its mapping; every route of c1 and c2 was planned live.
+  config.asset_mappings.push_back({"CNC-99", {{"work_center", "7"}}});
+  usePipeline(config);
+  ReplaySummary s = replay();
+  EXPECT_EQ(s.new_transactions, 0);
+  EXPECT_EQ(s.exceptions, 1);
+  auto parked = store_->pipeline().exceptionOf("c3");
+  ASSERT_TRUE(parked.isOk() && parked->has_value());
+  EXPECT_THAT((*parked)->reason, ::testing::HasSubstr("only live processing adds to"));
+  EXPECT_EQ(**store_->pipeline().getState("route/total-to-erp/total/7"), "15");
+  auto c2 = store_->outbox().get("c2/total-to-erp");
+  ASSERT_TRUE(c2.isOk() && c2->has_value());
+  EXPECT_EQ((*c2)->tx.body, R"({"wc": "7", "total": 15})");
+}
+
 TEST_F(ReplayerTest, StillUnresolvableEventIsParkedAgainAndCounted) {
   append({productionCount("c1", 12, "2026-11-22T10:00:00Z", "CNC-99")});
   runLive();
