@@ -37,18 +37,6 @@ class HubMasterDataTest : public HubWithOdooTest {
     }
     return out;
   }
-
-  // The value of one sample of the hub's /metrics ("name{labels}"), -1 when absent.
-  static double metric(HubHarness& hub, const std::string& sample) {
-    auto metrics = hub.hubGet("/metrics", "");
-    if (!metrics.isOk()) return -1;
-    const std::string& text = metrics->body;
-    for (size_t at = text.find(sample + " "); at != std::string::npos;
-         at = text.find(sample + " ", at + 1)) {
-      if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + sample.size() + 1));
-    }
-    return -1;
-  }
 };
 
 TEST_F(HubMasterDataTest, LateEventsGetTheOrderThatWasRunningWhenTheyHappened) {

@@ -63,14 +63,24 @@ class HubWithOdooTest : public ::testing::Test {
 
   // Waits until the hub's first master-data reads of work orders and orders are done.
   static bool firstReadsDone(HubHarness& hub) {
-    const auto read_ok = [&hub](const char* model) {
-      auto metrics = hub.hubGet("/metrics", "");
-      return metrics.isOk() &&
-             metrics->body.find(std::string("plantbridge_master_data_reads_total{model=\"") +
-                                model + "\",outcome=\"ok\"} 1") != std::string::npos;
+    const auto read_ok = [&hub](const std::string& model) {
+      return metric(hub, R"(plantbridge_master_data_reads_total{model=")" + model +
+                             R"(",outcome="ok"})") >= 1;
     };
     return pollUntil([&] { return read_ok("mrp.workorder") && read_ok("mrp.production"); },
                      std::chrono::seconds(60));
+  }
+
+  // The value of one sample of the hub's /metrics ("name{labels}"), -1 when absent.
+  static double metric(HubHarness& hub, const std::string& sample) {
+    auto metrics = hub.hubGet("/metrics", "");
+    if (!metrics.isOk()) return -1;
+    const std::string& text = metrics->body;
+    for (size_t at = text.find(sample + " "); at != std::string::npos;
+         at = text.find(sample + " ", at + 1)) {
+      if (at == 0 || text[at - 1] == '\n') return std::stod(text.substr(at + sample.size() + 1));
+    }
+    return -1;
   }
 
   TempDir keys_;

@@ -78,12 +78,7 @@ TEST_F(HubRunningTotalTest, CountsOfOneOrderEndAsTheirSumOnTheOrder) {
       << "qty_producing " << qtyProducing(odoo_, 2) << ", expected " << sum << hub.hubLog();
   // Every count was delivered (each its own transaction, coalesced or written), none failed.
   ASSERT_TRUE(pollUntil(
-      [&] {
-        auto metrics = hub.hubGet("/metrics", "");
-        return metrics.isOk() &&
-               metrics->body.find("plantbridge_odoo_operations_total{target=\"erp\"} 30") !=
-                   std::string::npos;
-      },
+      [&] { return metric(hub, R"(plantbridge_odoo_operations_total{target="erp"})") == 30; },
       seconds(30)))
       << hub.hubGet("/metrics", "")->body;
 

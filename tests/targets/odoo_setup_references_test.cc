@@ -12,10 +12,8 @@
 
 #include <boost/json.hpp>
 
-#include "odoo_double_process.h"
+#include "odoo_setup_fixture.h"
 #include "plantbridge/targets/odoo.h"
-#include "support/child_process.h"
-#include "support/temp_dir.h"
 
 namespace pb {
 namespace {
@@ -24,19 +22,11 @@ namespace json = boost::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kKey = "3f1c0a9e5b7d2c4e6f8a1b3d5c7e9f0a2b4c6d8e";
-constexpr const char* kSecret = "hook-0123456789abcdefghijklmn";
-
-class OdooSetupReferencesTest : public ::testing::TestWithParam<int> {
+class OdooSetupReferencesTest : public test::OdooSetupFixture {
  protected:
   void SetUp() override {
-    key_file_ = dir_.file("odoo.key");
-    std::ofstream(key_file_) << kKey << "\n";
-    std::ofstream(dir_.file("hook.secret")) << kSecret << "\n";
-    test::OdooDoubleOptions options;
-    options.version = GetParam();
-    options.api_key_file = key_file_;
-    ASSERT_TRUE(double_.start(options, dir_.file("double.stderr")).isOk());
+    OdooSetupFixture::SetUp();
+    if (HasFatalFailure()) return;
     config_ = dir_.file("plant.yaml");
     std::ofstream(config_) << "site: plant-1\n"
                            << "server:\n  listen: \"127.0.0.1:8080\"\n"
@@ -51,22 +41,7 @@ class OdooSetupReferencesTest : public ::testing::TestWithParam<int> {
                            << dir_.file("hook.secret") << "\n";
   }
 
-  test::CommandResult setup(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = {test::plantbridgeBinary(), "odoo", "setup", config_};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = test::runCommand(argv, std::chrono::seconds(60));
-    EXPECT_TRUE(r.isOk()) << r.status().toString();
-    return r.isOk() ? *r : test::CommandResult{};
-  }
-
-  json::array records(const std::string& model) {
-    auto state = double_.control("GET", "state?models=" + model);
-    EXPECT_TRUE(state.isOk());
-    if (!state.isOk()) return {};
-    const json::value v = json::parse(*state);
-    const json::value* rows = v.at("models").as_object().if_contains(model);
-    return rows == nullptr ? json::array() : rows->as_array();
-  }
+  json::array records(const std::string& model) { return double_.records(model); }
 
   size_t locationsNamed(const std::string& complete_name) {
     size_t n = 0;
@@ -100,10 +75,6 @@ class OdooSetupReferencesTest : public ::testing::TestWithParam<int> {
   }
 
   SystemClock clock_;
-  test::TempDir dir_;
-  std::string key_file_;
-  std::string config_;
-  test::OdooDoubleProcess double_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Versions, OdooSetupReferencesTest, ::testing::Values(18, 19),

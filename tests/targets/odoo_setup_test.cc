@@ -13,9 +13,7 @@
 
 #include <boost/json.hpp>
 
-#include "odoo_double_process.h"
-#include "support/child_process.h"
-#include "support/temp_dir.h"
+#include "odoo_setup_fixture.h"
 
 namespace pb {
 namespace {
@@ -24,8 +22,7 @@ namespace json = boost::json;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr const char* kKey = "3f1c0a9e5b7d2c4e6f8a1b3d5c7e9f0a2b4c6d8e";
-constexpr const char* kSecret = "hook-0123456789abcdefghijklmn";
+constexpr const char* kSecret = test::kSetupSecret;
 constexpr const char* kProduction = "plantbridge: mrp.production state";
 constexpr const char* kWorkOrder = "plantbridge: mrp.workorder state";
 constexpr const char* kMaintenance = "plantbridge: maintenance.request stage";
@@ -39,18 +36,8 @@ struct Rule {
   std::vector<int64_t> trigger_fields;  // ir.model.fields ids
 };
 
-class OdooSetupTest : public ::testing::TestWithParam<int> {
+class OdooSetupTest : public test::OdooSetupFixture {
  protected:
-  void SetUp() override {
-    key_file_ = dir_.file("odoo.key");
-    std::ofstream(key_file_) << kKey << "\n";
-    std::ofstream(dir_.file("hook.secret")) << kSecret << "\n";
-    test::OdooDoubleOptions options;
-    options.version = GetParam();
-    options.api_key_file = key_file_;
-    ASSERT_TRUE(double_.start(options, dir_.file("double.stderr")).isOk());
-  }
-
   // A config whose master data comes from the double; `assets` is the mappings.assets block.
   std::string writeConfig(
       const std::string& assets = R"(    CNC-07: {work_center: "1", equipment: "1"}
@@ -67,14 +54,6 @@ class OdooSetupTest : public ::testing::TestWithParam<int> {
                         << master_data_extra << "mappings:\n  assets:\n"
                         << assets;
     return path;
-  }
-
-  test::CommandResult setup(const std::vector<std::string>& extra = {}) {
-    std::vector<std::string> argv = {test::plantbridgeBinary(), "odoo", "setup", config_};
-    argv.insert(argv.end(), extra.begin(), extra.end());
-    auto r = test::runCommand(argv, std::chrono::seconds(60));
-    EXPECT_TRUE(r.isOk()) << r.status().toString();
-    return r.isOk() ? *r : test::CommandResult{};
   }
 
   // The automation rules in the double, by name, with their webhook action's URL.
@@ -138,11 +117,6 @@ class OdooSetupTest : public ::testing::TestWithParam<int> {
     const json::value* n = v.at("counters").at("calls").as_object().if_contains(name);
     return n == nullptr ? 0 : n->to_number<int64_t>();
   }
-
-  test::TempDir dir_;
-  std::string key_file_;
-  test::OdooDoubleProcess double_;
-  std::string config_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Versions, OdooSetupTest, ::testing::Values(18, 19),
