@@ -143,13 +143,14 @@ TEST(OpcUaConnectorTest, CountsAndAlarmsFlowFromTheMachineToTheTarget) {
   // count per reading after the first. The sink cannot notify, so it is polled, bounded.
   sim.kill();
   Result<Received> got = Status::unavailable("not asked yet");
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    got = received(harness.sinkPort());
-    ASSERT_TRUE(got.isOk()) << got.status().toString();
-    if (!got->raw_counters.empty() && got->counts + 1 == got->raw_counters.size()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pollUntil(
+      [&] {
+        got = received(harness.sinkPort());
+        return !got.isOk() ||
+               (!got->raw_counters.empty() && got->counts + 1 == got->raw_counters.size());
+      },
+      std::chrono::seconds(30));
+  ASSERT_TRUE(got.isOk()) << got.status().toString();
   ASSERT_EQ(got->counts + 1, got->raw_counters.size());
   ASSERT_GE(got->raw_counters.size(), 10u);
   std::vector<int64_t> readings = got->raw_counters;
@@ -236,13 +237,13 @@ TEST(OpcUaConnectorTest, AMachineRestartIsRiddenThroughOverSignAndEncrypt) {
     return std::count_if(got->raw_counters.begin(), got->raw_counters.end(),
                          [](int64_t c) { return c >= 1000; });
   };
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    got = received(harness.sinkPort());
-    ASSERT_TRUE(got.isOk()) << got.status().toString();
-    if (after_restart() >= 3) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pollUntil(
+      [&] {
+        got = received(harness.sinkPort());
+        return !got.isOk() || (after_restart() >= 3);
+      },
+      std::chrono::seconds(30));
+  ASSERT_TRUE(got.isOk()) << got.status().toString();
   ASSERT_GE(after_restart(), 3);
   auto metrics = harness.hubGet("/metrics", "");
   ASSERT_TRUE(metrics.isOk());
@@ -255,13 +256,13 @@ TEST(OpcUaConnectorTest, AMachineRestartIsRiddenThroughOverSignAndEncrypt) {
             std::string::npos);
 
   sim.kill();
-  const auto settled = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < settled) {
-    got = received(harness.sinkPort());
-    ASSERT_TRUE(got.isOk()) << got.status().toString();
-    if (got->counts + 1 == got->raw_counters.size()) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  pollUntil(
+      [&] {
+        got = received(harness.sinkPort());
+        return !got.isOk() || (got->counts + 1 == got->raw_counters.size());
+      },
+      std::chrono::seconds(30));
+  ASSERT_TRUE(got.isOk()) << got.status().toString();
   ASSERT_EQ(got->counts + 1, got->raw_counters.size());
   std::vector<int64_t> readings = got->raw_counters;
   std::sort(readings.begin(), readings.end());
