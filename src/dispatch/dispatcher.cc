@@ -1,5 +1,7 @@
 #include "plantbridge/dispatch/dispatcher.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -401,9 +403,15 @@ void Dispatcher::start() {
   int recorders = core_->options.recorder_threads;
   if (recorders <= 0) recorders = std::min(core_->concurrency, 16);
   for (int i = 0; i < recorders; ++i) {
-    core_->recorder_threads.emplace_back([core = core_.get()] { core->recorderLoop(); });
+    core_->recorder_threads.emplace_back([core = core_.get()] {
+      pthread_setname_np(pthread_self(), "pb-dispatch-rec");
+      core->recorderLoop();
+    });
   }
-  core_->loop_thread = std::thread([core = core_.get()] { core->loop(); });
+  core_->loop_thread = std::thread([core = core_.get()] {
+    pthread_setname_np(pthread_self(), "pb-dispatch");
+    core->loop();
+  });
 }
 
 void Dispatcher::wake() {

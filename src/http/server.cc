@@ -1,6 +1,7 @@
 // The one translation unit that compiles Beast (plain and TLS sessions are instantiated here).
 #include "plantbridge/http/server.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -595,6 +596,7 @@ Status ServerCore::start() {
   threads.reserve(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     threads.emplace_back([this] {
+      pthread_setname_np(pthread_self(), "pb-http");
       while (true) {
         try {
           ioc->run();

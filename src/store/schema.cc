@@ -138,9 +138,22 @@ CREATE INDEX IF NOT EXISTS master_facts_subject
   ON master_facts(kind, subject_id, key, valid_from);
 )sql";
 
+// Version 4: stage notes. A [stage, outcome, detail] entry that recurs is stored once here and
+// stage_runs.stages refers to it by id (stage_notes.h); runs written before keep their inline
+// triples, which stay valid.
+constexpr char kSchemaV4[] = R"sql(
+CREATE TABLE IF NOT EXISTS stage_notes(
+  id INTEGER PRIMARY KEY,
+  stage TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  UNIQUE(stage, outcome, detail)
+);
+)sql";
+
 // kMigrations[i] takes a store from version i to version i + 1. A new schema version appends
 // its step here (ALTER TABLE, CREATE INDEX, data rewrites) and bumps kStoreSchemaVersion.
-constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3};
+constexpr const char* kMigrations[] = {kSchemaV1, kSchemaV2, kSchemaV3, kSchemaV4};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kStoreSchemaVersion);
 
 std::string hexId(int64_t id) {

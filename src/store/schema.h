@@ -15,7 +15,7 @@ namespace pb {
 inline constexpr int32_t kStoreApplicationId = 0x50425354;
 // PRAGMA user_version this build writes. Older stores are migrated on open, step by step;
 // newer ones are refused (a downgrade would not know their tables).
-inline constexpr int kStoreSchemaVersion = 3;
+inline constexpr int kStoreSchemaVersion = 4;
 
 // Page size of new stores (existing ones keep theirs). Why 4 KiB: schema.cc.
 inline constexpr int kStorePageSize = 4096;

@@ -2,14 +2,10 @@
 
 #include <algorithm>
 
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include "plantbridge/common/json_text.h"
-
 #include "store/schema.h"
 #include "store/sqlite_journal.h"
 #include "store/sqlite_outbox.h"
+#include "store/stage_notes.h"
 
 namespace pb {
 namespace {
@@ -53,63 +49,21 @@ ExceptionEntry exceptionFromRow(const sqlite::Query& q) {
   return e;
 }
 
-// A run's stages as stored: [[stage, outcome, detail], ...]. JSON because details quote event
-// fields (asset names, codes) that may hold any character.
-std::string encodeStages(const std::vector<StageTrace>& trace) {
-  std::string out = "[";
-  for (const StageTrace& t : trace) {
-    if (out.size() > 1) out += ',';
-    out += '[';
-    appendJsonString(out, t.stage);
-    out += ',';
-    appendJsonString(out, t.outcome);
-    out += ',';
-    appendJsonString(out, t.detail);
-    out += ']';
-  }
-  out += ']';
-  return out;
-}
-
-Status decodeStages(std::string_view text, const std::string& event_id, TimePoint at,
-                    std::vector<StageTrace>& out) {
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(text, ec);
-  const auto damaged = [&] {
-    return Status::corruption("stage trace of " + event_id +
-                              " is damaged: " + std::string(text.substr(0, 80)));
-  };
-  if (ec || !v.is_array()) return damaged();
-  for (const boost::json::value& entry : v.get_array()) {
-    const boost::json::array* fields = entry.if_array();
-    if (!fields || fields->size() != 3) return damaged();
-    StageTrace t;
-    t.event_id = event_id;
-    t.at = at;
-    for (size_t i = 0; i < 3; ++i) {
-      const boost::json::string* s = (*fields)[i].if_string();
-      if (!s) return damaged();
-      (i == 0 ? t.stage : i == 1 ? t.outcome : t.detail).assign(s->data(), s->size());
-    }
-    out.push_back(std::move(t));
-  }
-  return Status::ok();
-}
-
 // What one commitSteps job did, for the caller and the in-memory counts.
 struct CommitOutcome {
   int64_t new_transactions = 0;
   PendingDelta pending;
+  FiledNotes notes;
 };
 
 // A step's effects that are serialized before the commit, off the writer thread.
 struct PreparedStep {
   std::vector<PendingRecord> derived;
-  std::string stages;  // encodeStages(step.trace), empty without a trace
+  PreparedStages stages;  // entries empty without a trace
 };
 
-Status applyStep(WriteContext& ctx, const StepResult& step, const PreparedStep& prepared,
-                 TimePoint now, CommitOutcome& out) {
+Status applyStep(WriteContext& ctx, const StageNotes& notes, const StepResult& step,
+                 const PreparedStep& prepared, TimePoint now, CommitOutcome& out) {
   const std::vector<PendingRecord>& derived = prepared.derived;
   PB_RETURN_IF_ERROR(appendRecords(ctx, derived, nullptr));
   for (const Transaction& tx : step.transactions) {
@@ -138,11 +92,13 @@ Status applyStep(WriteContext& ctx, const StepResult& step, const PreparedStep& 
   }
   if (!step.trace.empty()) {
     const TimePoint at = step.trace.front().at;
+    auto stages = notes.file(ctx.conn, prepared.stages, out.notes);
+    if (!stages) return stages.status();
     auto q = ctx.conn.cached(kPutRun);
     if (!q) return q.status();
     PB_RETURN_IF_ERROR(q->bind(1, step.journal_seq)
                            .bind(2, toUnixMicros(at == TimePoint{} ? now : at))
-                           .bind(3, std::string_view(prepared.stages))
+                           .bind(3, std::string_view(*stages))
                            .run("recording trace of " + step.event_id));
   }
   for (const StateUpdate& u : step.state_updates) {
@@ -174,7 +130,7 @@ Result<int64_t> SqlitePipelineStore::commitSteps(const std::vector<StepResult>& 
         return Status::invalidArgument("step for " + steps[i].event_id +
                                        " has a stage trace but no journal seq to file it under");
       }
-      prepared[i].stages = encodeStages(steps[i].trace);
+      prepared[i].stages = notes_.prepare(steps[i].trace);
     }
     std::vector<Event> events = steps[i].derived_events;
     auto records = prepareRecords(events, now);
@@ -188,7 +144,7 @@ Result<int64_t> SqlitePipelineStore::commitSteps(const std::vector<StepResult>& 
   auto job = [&](WriteContext& ctx) -> Result<CommitOutcome> {
     CommitOutcome out;
     for (size_t i = 0; i < steps.size(); ++i) {
-      PB_RETURN_IF_ERROR(applyStep(ctx, steps[i], prepared[i], now, out));
+      PB_RETURN_IF_ERROR(applyStep(ctx, notes_, steps[i], prepared[i], now, out));
     }
     if (new_cursor) {
       auto q = ctx.conn.cached(kSetCursor);
@@ -209,6 +165,7 @@ Result<int64_t> SqlitePipelineStore::commitSteps(const std::vector<StepResult>& 
   auto on_commit = [this, new_cursor](const CommitOutcome& out) {
     if (new_cursor) cursor_.store(*new_cursor, std::memory_order_release);
     outbox_.applyPendingDelta(out.pending);
+    notes_.committed(out.notes);
   };
   auto result = core_.writer.call<CommitOutcome>(job, on_commit);
   if (!result) return result.status();
@@ -260,7 +217,8 @@ Result<std::vector<StageTrace>> SqlitePipelineStore::traceOf(const std::string& 
   std::vector<StageTrace> out;
   int rc;
   while ((rc = q->step()) == SQLITE_ROW) {
-    PB_RETURN_IF_ERROR(decodeStages(q->textView(1), event_id, fromUnixMicros(q->int64(0)), out));
+    PB_RETURN_IF_ERROR(StageNotes::decode(lease->conn(), q->textView(1), event_id,
+                                          fromUnixMicros(q->int64(0)), out));
   }
   if (rc != SQLITE_DONE) {
     return sqlite::toStatus(lease->conn().db(), rc, core_.path + ": reading trace");

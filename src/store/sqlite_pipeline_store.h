@@ -1,11 +1,12 @@
-// The pipeline's state on SQLite: cursor in `meta`, tables `stage_trace`, `exceptions`,
-// `pipeline_state` and `dedupe_keys` (docs/storage-format.md).
+// The pipeline's state on SQLite: cursor in `meta`, tables `stage_runs` and `stage_notes`,
+// `exceptions`, `pipeline_state` and `dedupe_keys` (docs/storage-format.md).
 #pragma once
 
 #include <atomic>
 
 #include "plantbridge/store/pipeline_store.h"
 #include "store/sqlite_outbox.h"
+#include "store/stage_notes.h"
 #include "store/store_core.h"
 
 namespace pb {
@@ -32,6 +33,7 @@ class SqlitePipelineStore final : public PipelineStore {
   // The committed cursor, set on the writer thread after each commit that moves it.
   std::atomic<int64_t> cursor_;
   TimePoint last_dedupe_purge_{};  // writer thread only
+  StageNotes notes_;
 };
 
 }  // namespace pb

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "store_test_util.h"
 
 namespace pb {
@@ -172,6 +174,96 @@ TEST_F(SqlitePipelineStoreTest, DamagedTraceIsReportedAsCorruptionNamingTheEvent
   ASSERT_FALSE(trace.isOk());
   EXPECT_EQ(trace.status().code(), StatusCode::kCorruption);
   EXPECT_NE(trace.status().message().find("stage trace of m1"), std::string::npos)
+      << trace.status().message();
+}
+
+// A step with a trace of the given [stage, outcome, detail] entries and nothing else.
+StepResult traceStep(const std::string& event_id, int64_t seq,
+                     const std::vector<std::array<std::string, 3>>& entries, TimePoint at) {
+  StepResult step;
+  step.journal_seq = seq;
+  step.event_id = event_id;
+  for (const auto& [stage, outcome, detail] : entries) {
+    step.trace.push_back({event_id, stage, outcome, detail, at});
+  }
+  return step;
+}
+
+TEST_F(SqlitePipelineStoreTest, RecurringTraceEntriesAreFiledOnceAndReadBackWhole) {
+  const std::array<std::string, 3> schema{"validate", "passed", "schema production.count"};
+  const std::array<std::string, 3> quoted{"map", "no_mapping", "no mapping for asset 'M\"1'"};
+  ASSERT_TRUE(journal().append({makeEvent("n1"), makeEvent("n2"), makeEvent("n3")}).isOk());
+  // n1 and n2 in one commit (the second sighting files both entries), n3 in a later one.
+  ASSERT_TRUE(
+      pipeline()
+          .commitSteps(
+              {traceStep("n1", 1, {schema, quoted, {"route", "routed", "tx 1"}}, clock_.now()),
+               traceStep("n2", 2, {schema, quoted, {"route", "routed", "tx 2"}}, clock_.now())},
+              2)
+          .isOk());
+  ASSERT_TRUE(
+      pipeline()
+          .commitSteps(
+              {traceStep("n3", 3, {schema, quoted, {"route", "routed", "tx 3"}}, clock_.now())}, 3)
+          .isOk());
+  for (int i = 1; i <= 3; ++i) {
+    const std::string id = "n" + std::to_string(i);
+    auto trace = pipeline().traceOf(id);
+    ASSERT_TRUE(trace.isOk()) << trace.status().toString();
+    ASSERT_EQ(trace->size(), 3u) << id;
+    EXPECT_EQ((*trace)[0].detail, "schema production.count") << id;
+    EXPECT_EQ((*trace)[1].outcome, "no_mapping") << id;
+    EXPECT_EQ((*trace)[1].detail, "no mapping for asset 'M\"1'") << id;
+    EXPECT_EQ((*trace)[2].detail, "tx " + std::to_string(i)) << id;
+    EXPECT_EQ((*trace)[2].event_id, id);
+  }
+  f_.closeAndRelease();
+  // Two notes, for the two recurring entries; the transaction details stay inline.
+  EXPECT_EQ(f_.rawInt("SELECT count(*) FROM stage_notes"), 2);
+  EXPECT_EQ(f_.rawText("SELECT stages FROM stage_runs WHERE journal_seq = 1"),
+            "[[\"validate\",\"passed\",\"schema production.count\"],"
+            "[\"map\",\"no_mapping\",\"no mapping for asset 'M\\\"1'\"],"
+            "[\"route\",\"routed\",\"tx 1\"]]");
+  const std::string third = f_.rawText("SELECT stages FROM stage_runs WHERE journal_seq = 3");
+  EXPECT_EQ(third.find("schema"), std::string::npos) << third;
+  EXPECT_NE(third.find("tx 3"), std::string::npos) << third;
+}
+
+TEST_F(SqlitePipelineStoreTest, ANoteFiledByAFailedCommitIsNeverReferenced) {
+  const std::array<std::string, 3> schema{"validate", "passed", "schema production.count"};
+  f_.closeAndRelease();
+  f_.rawSql(
+      "CREATE TRIGGER refuse BEFORE INSERT ON dedupe_keys WHEN NEW.key = 'boom' "
+      "BEGIN SELECT RAISE(ABORT, 'refused by test'); END");
+  f_.open();
+  ASSERT_TRUE(journal().append({makeEvent("f1"), makeEvent("f2"), makeEvent("f3")}).isOk());
+  ASSERT_TRUE(pipeline().commitSteps({traceStep("f1", 1, {schema}, clock_.now())}, 1).isOk());
+  // The second sighting files the note, then the step fails after it: all rolled back.
+  StepResult failing = traceStep("f2", 2, {schema}, clock_.now());
+  failing.dedupe_keys.push_back({"boom", clock_.now() + 10min});
+  ASSERT_FALSE(pipeline().commitSteps({failing}, 2).isOk());
+  ASSERT_TRUE(pipeline().commitSteps({traceStep("f3", 3, {schema}, clock_.now())}, 3).isOk());
+  auto trace = pipeline().traceOf("f3");
+  ASSERT_TRUE(trace.isOk()) << trace.status().toString();
+  ASSERT_EQ(trace->size(), 1u);
+  EXPECT_EQ(trace->front().detail, "schema production.count");
+}
+
+TEST_F(SqlitePipelineStoreTest, AReferenceToAMissingNoteIsReportedAsCorruption) {
+  const std::array<std::string, 3> schema{"validate", "passed", "schema production.count"};
+  ASSERT_TRUE(journal().append({makeEvent("d1"), makeEvent("d2")}).isOk());
+  ASSERT_TRUE(pipeline()
+                  .commitSteps({traceStep("d1", 1, {schema}, clock_.now()),
+                                traceStep("d2", 2, {schema}, clock_.now())},
+                               2)
+                  .isOk());
+  f_.closeAndRelease();
+  f_.rawSql("DELETE FROM stage_notes");
+  f_.open();
+  auto trace = pipeline().traceOf("d2");
+  ASSERT_FALSE(trace.isOk());
+  EXPECT_EQ(trace.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(trace.status().message().find("stage note 1 does not exist"), std::string::npos)
       << trace.status().message();
 }
 

@@ -94,6 +94,7 @@ TEST(SqliteStoreTest, VersionOneStageTraceIsMigratedIntoStageRuns) {
   // (the second time a replay), b once.
   f.rawSql(R"sql(
     DROP TABLE stage_runs;
+    DROP TABLE stage_notes;
     CREATE TABLE stage_trace(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL,
       stage TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, at INTEGER NOT NULL);
     CREATE INDEX stage_trace_event ON stage_trace(event_id);
